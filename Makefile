@@ -1,0 +1,137 @@
+# nbwarden — build, test, demo. All outputs go under $(O) (default: build/).
+# Quiet unless V=1. See README.md for the two set-up commands.
+
+O        ?= build
+CC       ?= cc
+PREFIX   ?= /usr/local
+DATADIR  ?= $(PREFIX)/share/nbwarden
+PKG_CONFIG ?= pkg-config
+VERSION  := 0.1.0
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' '$(1)' '$(2)';
+endif
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+SRCDIR   := $(abspath .)
+BUILDDIR := $(abspath $(O))
+
+PKGS     := libseccomp libcap libnl-route-3.0 inih jansson
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+            -Wimplicit-fallthrough -Werror=undef -Wno-format-nonliteral -Werror
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) \
+	-DNBW_VERSION='"$(VERSION)"' -DNBW_DATADIR='"$(DATADIR)"' \
+	-DNBW_SOURCE_DIR='"$(SRCDIR)"' -DNBW_BUILD_DIR='"$(BUILDDIR)"' \
+	-MMD -MP
+LDLIBS   := $(PKG_LIBS)
+
+LIB_SRCS := util.c log.c profile.c seccomp.c landlock.c mount.c cgroup.c caps.c netns.c \
+            user.c env.c events.c sandbox.c run.c
+LIB_OBJS := $(addprefix $(O)/supervisor/,$(LIB_SRCS:.c=.o))
+MAIN_OBJ := $(O)/supervisor/main.o
+
+UNIT_TESTS := test-util test-profile test-seccomp test-env test-cgroup test-mount
+UNIT_BINS  := $(addprefix $(O)/tests/unit/,$(UNIT_TESTS))
+
+HELPER_BINS := $(O)/tests/escape/attack $(O)/tests/integration/probe
+
+.PHONY: all check test test-unit test-integration test-escape sanitize demo install \
+	clean bench format deps
+
+all: $(O)/nbwarden
+
+$(O)/supervisor/%.o: supervisor/%.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(O)/nbwarden: $(LIB_OBJS) $(MAIN_OBJ)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(O)/libnbwarden.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(O)/tests/unit/%: tests/unit/%.c $(O)/libnbwarden.a
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Isupervisor $(LDFLAGS) $< $(O)/libnbwarden.a $(LDLIBS) -lcmocka -o $@
+
+# Helpers run inside sandboxes: static, so they need nothing but an [exec] allow entry.
+$(O)/tests/escape/attack: tests/escape/attack.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -static $< -o $@
+
+$(O)/tests/integration/probe: tests/integration/probe.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -static $< -o $@
+
+build-tests: $(O)/nbwarden $(UNIT_BINS) $(HELPER_BINS)
+
+# Everything this host can run. Needs root for the integration and escape tiers;
+# installs its own dependencies and test users first.
+test: deps
+	$(Q)$(MAKE) --no-print-directory build-tests
+	$(Q)O=$(O) tests/run-all.sh
+
+test-unit: $(UNIT_BINS)
+	$(Q)O=$(O) tests/run-all.sh unit
+
+test-integration: $(O)/nbwarden $(HELPER_BINS)
+	$(Q)O=$(O) tests/run-all.sh integration
+
+test-escape: $(O)/nbwarden $(HELPER_BINS)
+	$(Q)O=$(O) tests/run-all.sh escape
+
+deps:
+	$(Q)scripts/install-deps.sh
+	$(Q)scripts/setup-test-env.sh
+
+# ASan + UBSan build of nbwarden and the unit tests, run through the unit and
+# integration tiers.
+sanitize:
+	$(Q)$(MAKE) --no-print-directory O=$(O)/sanitize CC=clang \
+		CFLAGS='-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' \
+		LDFLAGS='-fsanitize=address,undefined' build-tests
+	$(Q)O=$(O)/sanitize ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run-all.sh unit integration
+
+check:
+	$(Q)clang-format --dry-run --Werror supervisor/*.c supervisor/*.h tests/unit/*.c tests/escape/*.c tests/integration/*.c
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--suppress=missingIncludeSystem --inline-suppr -D_GNU_SOURCE supervisor
+	$(Q)clang-tidy --quiet supervisor/*.c -- $(ALL_CFLAGS) 2>/dev/null
+
+format:
+	$(Q)clang-format -i supervisor/*.c supervisor/*.h tests/unit/*.c tests/escape/*.c tests/integration/*.c
+
+demo: deps $(O)/nbwarden
+	$(Q)scripts/demo.sh $(O)/nbwarden
+
+bench: $(O)/nbwarden
+	$(Q)scripts/bench-launch.sh $(O)/nbwarden
+
+install: $(O)/nbwarden
+	install -D -m 0755 $(O)/nbwarden $(DESTDIR)$(PREFIX)/bin/nbwarden
+	install -d $(DESTDIR)$(DATADIR)/profiles
+	install -m 0644 profiles/*.conf $(DESTDIR)$(DATADIR)/profiles/
+	install -D -m 0644 docs/nbwarden.8 $(DESTDIR)$(PREFIX)/share/man/man8/nbwarden.8
+	install -D -m 0644 docs/nbwarden.profile.5 $(DESTDIR)$(PREFIX)/share/man/man5/nbwarden.profile.5
+
+clean:
+	rm -rf $(O)
+
+-include $(wildcard $(O)/supervisor/*.d $(O)/tests/unit/*.d)

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Events: one JSON object per line, field names after the Elastic Common
+ * Schema (docs/events.md). The sink is a file opened O_APPEND; each event is
+ * written with a single write(2) so concurrent supervisors never interleave
+ * within a line.
+ */
+#pragma once
+
+#include <jansson.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct events;
+
+/* Identity shared by every event of one sandbox. */
+struct events_context {
+	const char *sandbox_id;
+	const char *profile;
+	const char *user_name;
+	uid_t uid;
+	uint64_t cgroup_id;
+};
+
+/* Open path for appending ("-" is stderr). A NULL path gives a sink that drops. */
+int events_open(const char *path, const struct events_context *ctx, struct events **ret);
+void events_close(struct events *e);
+
+/*
+ * Start an event: {"event": {kind, category: [category], type: [type],
+ * action, outcome}}. Returns NULL on OOM; the caller adds fields and
+ * passes it to events_emit(), which always consumes it.
+ */
+json_t *event_new(const char *kind, const char *category, const char *type, const char *action,
+		  const char *outcome);
+/* Set nbwarden.rule and nbwarden.verdict. */
+void event_set_rule(json_t *ev, const char *rule, const char *verdict);
+
+/* Add @timestamp, host, user and nbwarden.* and write the line. */
+int events_emit(struct events *e, json_t *ev);
+
+/* Events written and failed so far (for the exit summary). */
+uint64_t events_written(const struct events *e);
+uint64_t events_lost(const struct events *e);

@@ -1,0 +1,825 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/pidfd.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "cleanup.h"
+#include "env.h"
+#include "events.h"
+#include "log.h"
+#include "run.h"
+#include "sandbox.h"
+#include "sys.h"
+#include "util.h"
+
+extern char **environ;
+
+/* Signals a caller may send us; each reaches the command exactly once. */
+static const int forwarded_signals[] = { SIGINT,  SIGTERM,  SIGHUP,  SIGQUIT,
+					 SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT };
+
+/* Detailed events per distinct denied syscall before repeats are only counted. */
+#define DENIED_DETAIL_MAX 10
+#define DENIED_KINDS_MAX  64
+
+struct denied_kind {
+	uint32_t arch;
+	int nr;
+	uint64_t count;
+};
+
+struct supervisor {
+	struct sandbox_plan *plan;
+	struct cgroup *cg;
+	struct events *ev;
+	int init_pidfd;
+	int sock;
+	int sigfd;
+	int timerfd;
+	int parent_pidfd;
+	int listener;
+	/* outcome */
+	bool exited;	 /* got SANDBOX_MSG_EXITED */
+	int status;	 /* the command's wait status */
+	bool started;
+	pid_t cmd_pid;
+	int setup_error; /* errno from SANDBOX_MSG_SETUP_FAILED */
+	char setup_what[256];
+	int exec_error;
+	char *kill_reason; /* set when we killed the sandbox */
+	const char *kill_rule;
+	struct denied_kind denied[DENIED_KINDS_MAX];
+	size_t n_denied;
+	uint64_t denied_suppressed;
+};
+
+/* ------------------------------------------------------------------------ */
+/* preparation */
+
+static int generate_id(char **ret)
+{
+	uint8_t b[6];
+
+	if (getrandom(b, sizeof(b), 0) != sizeof(b))
+		return -errno;
+	if (asprintf(ret, "nbw-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5]) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static void print_errors(char **errors)
+{
+	STRV_FOREACH(e, errors)
+		fprintf(stderr, "%s\n", *e);
+}
+
+/* The block device whose bandwidth io_read/io_write limit, as "MAJ:MIN" of the whole disk. */
+static int io_device_number(const char *device, char buf[static 32], char **ret_error)
+{
+	struct stat st;
+	unsigned maj, min;
+	char sysdev[64], link[4096];
+
+	if (device) {
+		if (stat(device, &st) < 0 || !S_ISBLK(st.st_mode)) {
+			if (asprintf(ret_error, "io_device '%s' is not a block device", device) < 0)
+				*ret_error = NULL;
+			return -EINVAL;
+		}
+		maj = major(st.st_rdev);
+		min = minor(st.st_rdev);
+	} else {
+		if (stat("/", &st) < 0)
+			return -errno;
+		maj = major(st.st_dev);
+		min = minor(st.st_dev);
+	}
+	/* io.max wants the disk, not a partition: climb from /sys/dev/block/M:m if needed */
+	snprintf(sysdev, sizeof(sysdev), "/sys/dev/block/%u:%u/partition", maj, min);
+	if (access(sysdev, F_OK) == 0) {
+		_cleanup_fclose_ FILE *f = NULL;
+
+		snprintf(sysdev, sizeof(sysdev), "/sys/dev/block/%u:%u/../dev", maj, min);
+		f = fopen(sysdev, "re");
+		if (!f || fscanf(f, "%u:%u", &maj, &min) != 2) {
+			if (asprintf(ret_error, "cannot find the disk holding partition %u:%u", maj,
+				     min) < 0)
+				*ret_error = NULL;
+			return -ENODEV;
+		}
+	}
+	snprintf(sysdev, sizeof(sysdev), "/sys/dev/block/%u:%u", maj, min);
+	if (readlink(sysdev, link, sizeof(link)) < 0) {
+		if (asprintf(ret_error,
+			     "io limits need a block device, but %u:%u (the %s) is not one", maj,
+			     min, device ? "io_device" : "filesystem holding /") < 0)
+			*ret_error = NULL;
+		return -ENODEV;
+	}
+	snprintf(buf, 32, "%u:%u", maj, min);
+	return 0;
+}
+
+/* [exec] allow: every entry must be reachable without symlinks; missing ones grant nothing. */
+static int check_exec_allow(const struct profile *p)
+{
+	for (size_t i = 0; i < p->exec_allow.n; i++) {
+		const struct item *it = &p->exec_allow.items[i];
+		_cleanup_close_ int fd = -1;
+
+		fd = sys_openat2(AT_FDCWD, it->value, O_PATH | O_CLOEXEC, 0,
+				 RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+		if (fd >= 0)
+			continue;
+		if (errno == ENOENT) {
+			log_warning("%s:%u: [exec] allow '%s' does not exist, ignoring",
+				    it->origin.file, it->origin.line, it->value);
+			continue;
+		}
+		if (errno == ELOOP) {
+			_cleanup_free_ char *real = realpath(it->value, NULL);
+
+			log_error("%s:%u: [exec] allow '%s' goes through a symlink; name the real "
+				  "file%s%s",
+				  it->origin.file, it->origin.line, it->value, real ? ": " : "",
+				  real ? real : "");
+			return -ELOOP;
+		}
+		return log_error_errno(-errno, "%s:%u: [exec] allow '%s': %m", it->origin.file,
+				       it->origin.line, it->value);
+	}
+	return 0;
+}
+
+static int landlock_compile(struct sandbox_plan *plan)
+{
+	const struct profile *p = plan->profile;
+	static const char *const dev_writable[] = { "/dev/null", "/dev/zero", "/dev/full",
+						    "/dev/tty", "/dev/pts" };
+	uint64_t write;
+	int abi, r;
+
+	abi = landlock_probe_abi();
+	if (abi < 0)
+		return log_error_errno(abi, "Landlock is not available on this kernel (it must be "
+					    "built in and listed in lsm=): the [exec] allow-list "
+					    "cannot be enforced, refusing to launch");
+	r = landlock_plan_init(&plan->landlock, abi);
+	if (r < 0)
+		return log_error_errno(r, "Landlock ABI %d is too old: %m", abi);
+	if (abi < 6)
+		log_debug("Landlock ABI %d: no signal/abstract-socket scoping, namespaces cover it",
+			  abi);
+	write = landlock_write_access(abi);
+	for (size_t i = 0; i < p->exec_allow.n; i++) {
+		r = landlock_plan_add(&plan->landlock, p->exec_allow.items[i].value,
+				      LANDLOCK_ACCESS_FS_EXECUTE, true);
+		if (r < 0)
+			return log_error_errno(r, "cannot build the Landlock plan: %m");
+	}
+	for (size_t i = 0; i < plan->mounts.n_ops; i++) {
+		const struct mount_op *op = &plan->mounts.ops[i];
+
+		if (op->type != MOUNT_OP_BIND_RW && op->type != MOUNT_OP_TMPFS)
+			continue;
+		r = landlock_plan_add(&plan->landlock, op->target, write, false);
+		if (r < 0)
+			return log_error_errno(r, "cannot build the Landlock plan: %m");
+	}
+	for (size_t i = 0; i < ELEMENTSOF(dev_writable); i++) {
+		r = landlock_plan_add(&plan->landlock, dev_writable[i],
+				      LANDLOCK_ACCESS_FS_WRITE_FILE, true);
+		if (r < 0)
+			return log_error_errno(r, "cannot build the Landlock plan: %m");
+	}
+	return 0;
+}
+
+static int prepare(const struct run_options *o, struct sandbox_plan *plan, struct cgroup **ret_cg)
+{
+	_cleanup_free_ char *error = NULL, *mount = NULL, *parent = NULL;
+	char **errors = NULL, **skipped = NULL;
+	struct cgroup_settings settings;
+	char devnum[32];
+	const char *user;
+	int r;
+
+	/* profile */
+	r = profile_load(o->profile, profile_search_default(), PROFILE_LOAD_STRICT_OWNER,
+			 &plan->profile, &errors);
+	if (r < 0) {
+		print_errors(errors);
+		strv_free(errors);
+		return r;
+	}
+	strv_free(errors);
+
+	/* identity */
+	user = o->user ? o->user : plan->profile->user;
+	r = identity_resolve(user, &plan->ident);
+	if (r < 0)
+		return log_error_errno(r, "unknown user '%s'%s", user,
+				       r == -ESRCH ? "" : ": %m");
+	if (plan->ident.uid == 0 && !plan->profile->allow_root)
+		return log_error_errno(-EPERM, "refusing to run as uid 0 inside the sandbox: profile "
+					       "'%s' does not set allow_root = yes",
+				       plan->profile->name);
+
+	/* sandbox id */
+	if (o->id) {
+		if (!cgroup_id_is_valid(o->id))
+			return log_error_errno(-EINVAL, "invalid --id '%s' (1-64 of A-Z a-z 0-9 _ -)",
+					       o->id);
+		plan->id = strdup(o->id);
+	} else {
+		r = generate_id(&plan->id);
+		if (r < 0)
+			return log_error_errno(r, "cannot generate a sandbox id: %m");
+	}
+	if (!plan->id)
+		return log_oom();
+	snprintf(plan->hostname, sizeof(plan->hostname), "%s", "nbwarden");
+
+	/* command and environment */
+	plan->argv = strv_copy(o->argv);
+	if (!plan->argv)
+		return log_oom();
+	STRV_FOREACH(e, o->env) {
+		const char *eq = strchr(*e, '=');
+
+		if (!eq || !env_name_is_valid(*e, (size_t)(eq - *e)))
+			return log_error_errno(-EINVAL, "invalid --env '%s' (expected NAME=value)",
+					       *e);
+	}
+	r = env_build(environ, plan->profile, &plan->ident, o->env, &plan->envp);
+	if (r < 0)
+		return log_error_errno(r, "cannot build the environment: %m");
+	r = env_check_debug(plan->profile, plan->envp, plan->argv, &error);
+	if (r < 0)
+		return log_error_errno(r, "%s", error ? error : "debug setting refused");
+
+	/* working directory */
+	if (o->cwd) {
+		r = path_canonicalize(o->cwd, &plan->cwd);
+		if (r < 0)
+			return log_error_errno(r, "--cwd '%s' must be an absolute path without '..'",
+					       o->cwd);
+	} else {
+		plan->caller_cwd = getcwd(NULL, 0); /* NULL is fine: home or / then */
+	}
+
+	/* filesystem */
+	r = mount_plan_compile(plan->profile, plan->ident.home, &plan->mounts, &error);
+	if (r < 0)
+		return log_error_errno(r, "%s", error ? error : "cannot compile mounts: %m");
+	r = mount_plan_open_sources(&plan->mounts, &error);
+	if (r < 0)
+		return log_error_errno(r, "%s", error ? error : "cannot open writable paths: %m");
+	r = check_exec_allow(plan->profile);
+	if (r < 0)
+		return r;
+	r = landlock_compile(plan);
+	if (r < 0)
+		return r;
+
+	/* seccomp */
+	r = seccomp_compile(&plan->profile->syscall_deny, &plan->seccomp);
+	if (r < 0)
+		return log_error_errno(r, "cannot compile the seccomp filter: %m");
+
+	/* network */
+	if (plan->profile->net_mode == NET_MODE_HOST)
+		return log_error_errno(-EOPNOTSUPP,
+				       "[network] mode = host needs the eBPF egress filter, which "
+				       "this build does not have: refusing to give the sandbox an "
+				       "unfiltered host network (use mode = none)");
+	if (plan->profile->net_bind == NET_BIND_NONE)
+		return log_error_errno(-EOPNOTSUPP,
+				       "[network] bind = none needs the eBPF bind filter, which this "
+				       "build does not have (with mode = none only loopback exists)");
+	plan->private_net = true;
+	plan->nofile = plan->profile->limits.nofile;
+
+	/* cgroup, last: it is the first thing that leaves a trace on the host */
+	r = cgroup_find_mount(&mount);
+	if (r < 0)
+		return log_error_errno(r, "cannot find a cgroup2 mount in /proc/self/mountinfo: %m");
+	r = cgroup_parent_canonicalize(o->cgroup_parent ? o->cgroup_parent : CGROUP_DEFAULT_PARENT,
+				       &parent);
+	if (r < 0)
+		return log_error_errno(r, "invalid --cgroup-parent '%s'", o->cgroup_parent);
+	if (plan->profile->limits.io_read != VALUE_MAX || plan->profile->limits.io_write != VALUE_MAX) {
+		r = io_device_number(plan->profile->limits.io_device, devnum, &error);
+		if (r < 0)
+			return log_error_errno(r, "%s", error ? error : "cannot find the IO device");
+	}
+	r = cgroup_settings_compile(&plan->profile->limits, devnum, &settings);
+	if (r < 0)
+		return log_error_errno(r, "cannot compile cgroup limits: %m");
+	r = cgroup_create(mount, parent, plan->id, &settings, plan->profile->limits.enforce, ret_cg,
+			  &skipped, &error);
+	STRV_FOREACH(s, skipped)
+		log_warning("%s (enforce = best-effort), ignoring", *s);
+	strv_free(skipped);
+	if (r < 0)
+		return log_error_errno(r, "%s", error ? error : "cannot create the cgroup: %m");
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* events */
+
+static json_t *process_object(const struct supervisor *s)
+{
+	json_t *args = json_array();
+	const char *name;
+
+	STRV_FOREACH(a, s->plan->argv)
+		json_array_append_new(args, json_string(*a));
+	name = strrchr(s->plan->argv[0], '/');
+	name = name ? name + 1 : s->plan->argv[0];
+	return json_pack("{s:s, s:o}", "name", name, "args", args);
+}
+
+static void emit_lifecycle(struct supervisor *s, const char *type, const char *action,
+			   const char *outcome, int exit_code)
+{
+	json_t *ev = event_new("event", "process", type, action, outcome);
+	json_t *proc;
+
+	if (!ev)
+		return;
+	proc = process_object(s);
+	if (proc) {
+		if (s->started)
+			json_object_set_new(proc, "pid", json_integer(s->cmd_pid));
+		if (exit_code >= 0)
+			json_object_set_new(proc, "exit_code", json_integer(exit_code));
+		json_object_set_new(ev, "process", proc);
+	}
+	if (exit_code >= 0 && s->cg) {
+		uint64_t v;
+
+		if (cgroup_read_keyed(s->cg, "cpu.stat", "usage_usec", &v) >= 0)
+			json_object_set_new(json_object_get(ev, "process"), "cpu_usec",
+					    json_integer((json_int_t)v));
+		if (cgroup_read_u64(s->cg, "memory.peak", &v) >= 0 && v != VALUE_MAX)
+			json_object_set_new(json_object_get(ev, "process"), "memory_peak",
+					    json_integer((json_int_t)v));
+	}
+	(void)events_emit(s->ev, ev);
+}
+
+/* ------------------------------------------------------------------------ */
+/* supervision */
+
+static void kill_sandbox(struct supervisor *s, const char *rule, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void kill_sandbox(struct supervisor *s, const char *rule, const char *fmt, ...)
+{
+	json_t *ev;
+	va_list ap;
+	int r;
+
+	if (s->kill_reason)
+		return; /* first reason wins */
+	va_start(ap, fmt);
+	if (vasprintf(&s->kill_reason, fmt, ap) < 0)
+		s->kill_reason = strdup("killed");
+	va_end(ap);
+	s->kill_rule = rule;
+	r = cgroup_kill(s->cg, 5000);
+	if (r < 0)
+		log_warning_errno(r, "cannot kill cgroup '%s': %m, killing init only", s->cg->path);
+	(void)pidfd_send_signal(s->init_pidfd, SIGKILL, NULL, 0);
+
+	ev = event_new("alert", "process", "end", "sandbox-killed", "success");
+	if (ev) {
+		json_t *msg = json_string(s->kill_reason);
+
+		event_set_rule(ev, rule, "kill");
+		json_object_set_new(ev, "message", msg);
+		(void)events_emit(s->ev, ev);
+	}
+}
+
+static bool denied_should_log(struct supervisor *s, uint32_t arch, int nr)
+{
+	for (size_t i = 0; i < s->n_denied; i++)
+		if (s->denied[i].arch == arch && s->denied[i].nr == nr) {
+			if (++s->denied[i].count <= DENIED_DETAIL_MAX)
+				return true;
+			s->denied_suppressed++;
+			return false;
+		}
+	if (s->n_denied < DENIED_KINDS_MAX) {
+		s->denied[s->n_denied++] = (struct denied_kind){ arch, nr, 1 };
+		return true;
+	}
+	s->denied_suppressed++;
+	return false;
+}
+
+static void handle_notification(struct supervisor *s, struct seccomp_notif *req,
+				struct seccomp_notif_resp *resp, size_t req_size, size_t resp_size)
+{
+	char name[64];
+	bool kill = s->plan->profile->syscall_action == SYSCALL_ACTION_KILL;
+
+	memset(req, 0, req_size);
+	if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) {
+		if (errno != EINTR && errno != ENOENT)
+			log_debug_errno(-errno, "seccomp notification: %m");
+		return;
+	}
+	memset(resp, 0, resp_size);
+	resp->id = req->id;
+	resp->error = -EPERM;
+	resp->val = 0;
+	resp->flags = 0;
+	/* answer first: the caller is blocked until we do */
+	if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT)
+		log_debug_errno(-errno, "seccomp answer: %m");
+
+	seccomp_describe_syscall(req->data.arch, req->data.nr, name, sizeof(name));
+	if (denied_should_log(s, req->data.arch, req->data.nr)) {
+		json_t *ev = event_new("alert", "intrusion_detection", "denied", "syscall-denied",
+				       "failure");
+
+		if (ev) {
+			char rule[80];
+
+			snprintf(rule, sizeof(rule), "syscalls.deny:%s", name);
+			event_set_rule(ev, rule, kill ? "kill" : "deny");
+			json_object_set_new(ev, "process",
+					    json_pack("{s:i}", "pid", (int)req->pid));
+			json_object_set_new(json_object_get(ev, "nbwarden"), "syscall",
+					    json_pack("{s:s, s:i, s:I}", "name", name, "nr",
+						      req->data.nr, "arch",
+						      (json_int_t)req->data.arch));
+			(void)events_emit(s->ev, ev);
+		}
+	}
+	log_debug("denied syscall %s from pid %u", name, req->pid);
+	if (kill)
+		kill_sandbox(s, "syscalls.action", "forbidden system call '%s'", name);
+}
+
+/* One message from the sandbox: 1 if one was handled, 0 if none is pending, <0 on error. */
+static int recv_msg(struct supervisor *s)
+{
+	struct sandbox_msg m;
+	char control[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control,
+		.msg_controllen = sizeof(control),
+	};
+	ssize_t n;
+
+	if (s->sock < 0)
+		return 0;
+	n = recvmsg(s->sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	if (n < 0 && errno == EINTR)
+		return 1; /* try again */
+	if (n < 0 && errno == EAGAIN)
+		return 0;
+	if (n <= 0) {
+		/* every sandbox process has closed its end (or it broke): stop listening */
+		s->sock = safe_close(s->sock);
+		return n < 0 ? -errno : 0;
+	}
+	if ((size_t)n != sizeof(m) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		return log_error_errno(-EBADMSG, "malformed message from the sandbox");
+	m.what[sizeof(m.what) - 1] = 0;
+
+	switch (m.type) {
+	case SANDBOX_MSG_SETUP_FAILED:
+		s->setup_error = m.error ? m.error : EIO;
+		snprintf(s->setup_what, sizeof(s->setup_what), "%s", m.what);
+		break;
+	case SANDBOX_MSG_LISTENER: {
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+		if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
+			return log_error_errno(-EBADMSG, "sandbox sent no seccomp listener");
+		if (s->listener >= 0)
+			close(s->listener);
+		memcpy(&s->listener, CMSG_DATA(c), sizeof(int));
+		break;
+	}
+	case SANDBOX_MSG_STARTED:
+		s->started = true;
+		s->cmd_pid = m.value;
+		emit_lifecycle(s, "start", "sandbox-start", "success", -1);
+		break;
+	case SANDBOX_MSG_EXEC_FAILED:
+		s->exec_error = m.error ? m.error : EIO;
+		break;
+	case SANDBOX_MSG_EXITED:
+		s->exited = true;
+		s->status = m.value;
+		break;
+	default:
+		return log_error_errno(-EBADMSG, "unknown message %u from the sandbox", m.type);
+	}
+	return 1;
+}
+
+static int setup_signals(int *ret_fd)
+{
+	sigset_t mask;
+	int fd;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++)
+		sigaddset(&mask, forwarded_signals[i]);
+	sigaddset(&mask, SIGCHLD);
+	/* blocked before clone3, so the child starts with them queued, never lost */
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return -errno;
+	fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	*ret_fd = fd;
+	return 0;
+}
+
+static void handle_signals(struct supervisor *s)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD)
+			continue; /* the init pidfd tells us */
+		if (pidfd_send_signal(s->init_pidfd, (int)si.ssi_signo, NULL, 0) < 0 &&
+		    errno != ESRCH)
+			log_debug_errno(-errno, "cannot forward signal %u: %m", si.ssi_signo);
+	}
+}
+
+static int open_parent_pidfd(void)
+{
+	pid_t ppid = getppid();
+	int fd;
+
+	if (ppid <= 1)
+		return -1; /* started by init or already orphaned: nobody to follow */
+	fd = pidfd_open(ppid, 0);
+	if (fd < 0)
+		return -1;
+	if (getppid() != ppid) {
+		/* the parent died in between: treat it as gone */
+		close(fd);
+		return -2;
+	}
+	return fd;
+}
+
+static int supervise(struct supervisor *s, size_t req_size, size_t resp_size)
+{
+	_cleanup_free_ struct seccomp_notif *req = malloc(req_size);
+	_cleanup_free_ struct seccomp_notif_resp *resp = malloc(resp_size);
+	bool init_alive = true;
+
+	if (!req || !resp)
+		return log_oom();
+	while (init_alive) {
+		struct pollfd p[6] = {
+			{ .fd = s->init_pidfd, .events = POLLIN },
+			{ .fd = s->sock, .events = POLLIN },
+			{ .fd = s->sigfd, .events = POLLIN },
+			{ .fd = s->timerfd, .events = POLLIN },
+			{ .fd = s->parent_pidfd, .events = POLLIN },
+			{ .fd = s->listener, .events = POLLIN },
+		};
+
+		if (poll(p, ELEMENTSOF(p), -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return log_error_errno(-errno, "poll: %m");
+		}
+		if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
+			while (recv_msg(s) > 0)
+				;
+		if (p[5].revents & POLLIN)
+			handle_notification(s, req, resp, req_size, resp_size);
+		if (p[5].revents & (POLLHUP | POLLERR)) {
+			s->listener = safe_close(s->listener);
+		}
+		if (p[2].revents & POLLIN)
+			handle_signals(s);
+		if (p[3].revents & POLLIN) {
+			char buf[32];
+
+			kill_sandbox(s, "limits.wall_time", "wall-clock limit of %s reached",
+				     format_duration(s->plan->profile->limits.wall_time, buf));
+			s->timerfd = safe_close(s->timerfd);
+		}
+		if (p[4].revents & POLLIN) {
+			kill_sandbox(s, "parent", "the process that started nbwarden exited");
+			s->parent_pidfd = safe_close(s->parent_pidfd);
+		}
+		if (p[0].revents & POLLIN)
+			init_alive = false;
+	}
+	/* the last messages may still be queued behind init's exit */
+	while (recv_msg(s) > 0)
+		;
+	return 0;
+}
+
+static int outcome(struct supervisor *s)
+{
+	const struct sandbox_plan *plan = s->plan;
+
+	if (s->kill_reason) {
+		fprintf(stderr, "nbwarden: sandbox %s killed: %s\n", plan->id, s->kill_reason);
+		return EXIT_KILLED;
+	}
+	if (s->setup_error) {
+		log_error("cannot set up sandbox %s: %s: %s", plan->id, s->setup_what,
+			  strerror(s->setup_error));
+		return EXIT_SETUP_FAILED;
+	}
+	if (s->exec_error)
+		log_error("cannot execute '%s': %s%s", plan->argv[0], strerror(s->exec_error),
+			  s->exec_error == EACCES ? " (not in the profile's [exec] allow-list?)"
+						  : "");
+	if (s->exited) {
+		if (WIFEXITED(s->status))
+			return WEXITSTATUS(s->status);
+		if (WIFSIGNALED(s->status))
+			return 128 + WTERMSIG(s->status);
+	}
+	log_error("sandbox %s ended without reporting the command's status", plan->id);
+	return EXIT_SETUP_FAILED;
+}
+
+static int notif_sizes(size_t *ret_req, size_t *ret_resp)
+{
+	struct seccomp_notif_sizes sz;
+
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
+		return -errno;
+	*ret_req = sz.seccomp_notif > sizeof(struct seccomp_notif) ? sz.seccomp_notif
+								    : sizeof(struct seccomp_notif);
+	*ret_resp = sz.seccomp_notif_resp > sizeof(struct seccomp_notif_resp)
+			    ? sz.seccomp_notif_resp
+			    : sizeof(struct seccomp_notif_resp);
+	return 0;
+}
+
+int run_main(const struct run_options *o)
+{
+	struct sandbox_plan plan = { 0 };
+	struct supervisor s = { .plan = &plan, .init_pidfd = -1, .sock = -1, .sigfd = -1,
+				.timerfd = -1, .parent_pidfd = -1, .listener = -1 };
+	struct events_context ectx;
+	int socks[2] = { -1, -1 }, r, code = EXIT_SETUP_FAILED;
+	size_t req_size = 0, resp_size = 0;
+	struct clone_args args = { 0 };
+	long pid;
+
+	if (geteuid() != 0) {
+		log_error("nbwarden run must be started as root (embedded mode); unprivileged "
+			  "launches go through the nbwarden daemon");
+		return EXIT_SETUP_FAILED;
+	}
+	r = notif_sizes(&req_size, &resp_size);
+	if (r < 0) {
+		log_error_errno(r, "seccomp user notification is not available: %m");
+		return EXIT_SETUP_FAILED;
+	}
+	r = prepare(o, &plan, &s.cg);
+	if (r < 0)
+		goto out;
+
+	ectx = (struct events_context){ .sandbox_id = plan.id,
+					.profile = plan.profile->name,
+					.user_name = plan.ident.name,
+					.uid = plan.ident.uid,
+					.cgroup_id = s.cg->id };
+	r = events_open(o->events_path, &ectx, &s.ev);
+	if (r < 0) {
+		log_error_errno(r, "cannot open event log '%s': %m", o->events_path);
+		goto out;
+	}
+
+	r = setup_signals(&s.sigfd);
+	if (r < 0) {
+		log_error_errno(r, "cannot set up signal handling: %m");
+		goto out;
+	}
+	s.parent_pidfd = open_parent_pidfd();
+	if (s.parent_pidfd == -2) {
+		log_error("the calling process has already exited, not launching");
+		goto out;
+	}
+	if (plan.profile->limits.wall_time != VALUE_MAX) {
+		struct itimerspec its = {
+			.it_value.tv_sec = (time_t)(plan.profile->limits.wall_time / USEC_PER_SEC),
+			.it_value.tv_nsec =
+				(long)(plan.profile->limits.wall_time % USEC_PER_SEC) * 1000,
+		};
+
+		s.timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (s.timerfd < 0 || timerfd_settime(s.timerfd, 0, &its, NULL) < 0) {
+			log_error_errno(-errno, "cannot arm the wall-clock timer: %m");
+			goto out;
+		}
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) < 0) {
+		log_error_errno(-errno, "socketpair: %m");
+		goto out;
+	}
+
+	args.flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS |
+		     (plan.private_net ? CLONE_NEWNET : 0) | CLONE_INTO_CGROUP | CLONE_PIDFD;
+	args.pidfd = (uint64_t)(uintptr_t)&s.init_pidfd;
+	args.cgroup = (uint64_t)s.cg->fd;
+	args.exit_signal = SIGCHLD;
+	fflush(NULL);
+	pid = sys_clone3(&args);
+	if (pid < 0) {
+		log_error_errno(-errno, "cannot create the sandbox (clone3): %m");
+		goto out;
+	}
+	if (pid == 0) {
+		close(socks[0]);
+		sandbox_child(&plan, socks[1]);
+	}
+	socks[1] = safe_close(socks[1]);
+	s.sock = TAKE_FD(socks[0]);
+	/* the child has its own copies of the bind sources now */
+	mount_plan_done(&plan.mounts);
+
+	r = supervise(&s, req_size, resp_size);
+	(void)waitid(P_PIDFD, (id_t)s.init_pidfd, NULL, WEXITED);
+	code = r < 0 ? EXIT_SETUP_FAILED : outcome(&s);
+	if (s.setup_error) {
+		json_t *ev = event_new("event", "process", "start", "sandbox-setup-failed",
+				       "failure");
+
+		if (ev) {
+			json_object_set_new(ev, "message", json_string(s.setup_what));
+			(void)events_emit(s.ev, ev);
+		}
+	} else if (!s.kill_reason) {
+		emit_lifecycle(&s, "end", "sandbox-exit", "success", code);
+	} else {
+		emit_lifecycle(&s, "end", "sandbox-exit", "failure", code);
+	}
+	if (s.denied_suppressed > 0) {
+		json_t *ev = event_new("alert", "intrusion_detection", "denied",
+				       "syscall-denied-suppressed", "failure");
+
+		if (ev) {
+			json_object_set_new(ev, "message",
+					    json_sprintf("%llu similar events suppressed",
+							 (unsigned long long)s.denied_suppressed));
+			json_object_set_new(json_object_get(ev, "event"), "count",
+					    json_integer((json_int_t)s.denied_suppressed));
+			(void)events_emit(s.ev, ev);
+		}
+	}
+out:
+	if (s.cg) {
+		r = cgroup_destroy(s.cg);
+		if (r < 0)
+			log_warning_errno(r, "cannot remove the sandbox cgroup: %m, ignoring");
+	}
+	events_close(s.ev);
+	safe_close(socks[0]);
+	safe_close(socks[1]);
+	safe_close(s.sock);
+	safe_close(s.sigfd);
+	safe_close(s.timerfd);
+	safe_close(s.parent_pidfd);
+	safe_close(s.listener);
+	safe_close(s.init_pidfd);
+	free(s.kill_reason);
+	sandbox_plan_done(&plan);
+	return code;
+}

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The sandbox side of a launch. sandbox_child() runs as PID 1 of the new pid
+ * namespace, already inside the new mount/ipc/uts(/net) namespaces and the
+ * sandbox's cgroup leaf (clone3 with CLONE_INTO_CGROUP), and applies the plan
+ * in this order, failing closed at the first error:
+ *
+ *   1. namespaces   cgroup namespace (rooted at the leaf), hostname, loopback
+ *   2. mounts       the new root (mount.c)
+ *   3. cgroup       nothing left to do: we were spawned into the leaf
+ *   4. rlimits      core 0, nofile, PER_LINUX persona
+ *   5. identity     bounding set + securebits (needs CAP_SETPCAP, so first),
+ *                   then setgroups, setresgid, setresuid
+ *   6. caps         clear effective/permitted/inheritable/ambient
+ *   7. no_new_privs
+ *   8. Landlock     write and execute allow-lists
+ *   9. session      setsid, working directory
+ *  10. seccomp      last: from here on denied syscalls go to the supervisor
+ *  11. command      fork; the child execs, we stay as the sandbox's init
+ *
+ * Everything (init included) runs under every restriction: init never execs
+ * and only reads signals, reaps children, forwards signals and reports.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "cleanup.h"
+#include "netns.h"
+#include "sandbox.h"
+#include "util.h"
+
+static const char *const step_names[_STEP_MAX] = {
+	[STEP_NAMESPACES] = "namespaces",   [STEP_MOUNTS] = "mounts",
+	[STEP_RLIMITS] = "rlimits",	    [STEP_IDENTITY] = "identity",
+	[STEP_CAPABILITIES] = "capabilities", [STEP_NO_NEW_PRIVS] = "no_new_privs",
+	[STEP_LANDLOCK] = "landlock",	    [STEP_SESSION] = "session",
+	[STEP_SECCOMP] = "seccomp",	    [STEP_COMMAND] = "command",
+};
+
+const char *sandbox_step_to_string(enum sandbox_step s)
+{
+	return s >= 0 && s < _STEP_MAX ? step_names[s] : "?";
+}
+
+int sandbox_exec_exit_code(int error)
+{
+	return error == ENOENT || error == ENOTDIR || error == ENAMETOOLONG ? 127 : 126;
+}
+
+void sandbox_plan_done(struct sandbox_plan *p)
+{
+	profile_free(p->profile);
+	free(p->id);
+	identity_done(&p->ident);
+	strv_free(p->argv);
+	strv_free(p->envp);
+	free(p->cwd);
+	free(p->caller_cwd);
+	mount_plan_done(&p->mounts);
+	landlock_plan_done(&p->landlock);
+	seccomp_program_done(&p->seccomp);
+	*p = (struct sandbox_plan){ 0 };
+}
+
+static void send_msg(int sock, uint32_t type, int error, int value, const char *what)
+{
+	struct sandbox_msg m = { .type = type, .error = error, .value = value };
+
+	if (what)
+		snprintf(m.what, sizeof(m.what), "%s", what);
+	while (send(sock, &m, sizeof(m), MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
+}
+
+static _Noreturn void fail_step(int sock, enum sandbox_step step, int r, const char *what)
+{
+	char buf[sizeof(((struct sandbox_msg *)0)->what)];
+
+	snprintf(buf, sizeof(buf), "%s: %s", step_names[step], what ? what : "");
+	send_msg(sock, SANDBOX_MSG_SETUP_FAILED, -r, step, buf);
+	_exit(125);
+}
+
+static int send_fd(int sock, int fd)
+{
+	struct sandbox_msg m = { .type = SANDBOX_MSG_LISTENER };
+	char control[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control,
+		.msg_controllen = sizeof(control),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Close every inherited fd except the ones the plan hands us. */
+static int close_other_fds(const struct sandbox_plan *p, int sock)
+{
+	int keep[64];
+	size_t n = 0;
+	unsigned lo = 3;
+
+	keep[n++] = sock;
+	for (size_t i = 0; i < p->mounts.n_ops && n < ELEMENTSOF(keep); i++)
+		if (p->mounts.ops[i].source_fd >= 0)
+			keep[n++] = p->mounts.ops[i].source_fd;
+	if (n == ELEMENTSOF(keep))
+		return -E2BIG;
+	/* insertion sort: n is tiny */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned)keep[i] > lo && close_range(lo, (unsigned)keep[i] - 1, 0) < 0)
+			return -errno;
+		lo = (unsigned)keep[i] + 1;
+	}
+	if (close_range(lo, ~0U, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Is the supervisor still there? Its end of the socket closes when it dies. */
+static bool supervisor_alive(int sock)
+{
+	struct pollfd p = { .fd = sock, .events = 0 };
+
+	return poll(&p, 1, 0) == 0 || !(p.revents & (POLLHUP | POLLERR));
+}
+
+static int set_rlimit(int resource, rlim_t value)
+{
+	struct rlimit rl = { value, value };
+
+	return setrlimit(resource, &rl) < 0 ? -errno : 0;
+}
+
+static int change_identity(const struct identity *id)
+{
+	if (setgroups((size_t)id->n_groups, id->groups) < 0)
+		return -errno;
+	if (setresgid(id->gid, id->gid, id->gid) < 0)
+		return -errno;
+	if (setresuid(id->uid, id->uid, id->uid) < 0)
+		return -errno;
+	return 0;
+}
+
+static int enter_cwd(const struct sandbox_plan *p)
+{
+	if (p->cwd)
+		return chdir(p->cwd) < 0 ? -errno : 0;
+	if (p->caller_cwd && chdir(p->caller_cwd) == 0)
+		return 0;
+	if (p->ident.home && chdir(p->ident.home) == 0)
+		return 0;
+	return chdir("/") < 0 ? -errno : 0;
+}
+
+/*
+ * Find and exec the command like execvp(), but with our own PATH search: no
+ * /bin/sh fallback for ENOEXEC, and EACCES remembered over later ENOENTs.
+ */
+static int exec_command(char *const *argv, char *const *envp)
+{
+	const char *path = NULL;
+	int saved = ENOENT;
+
+	if (strchr(argv[0], '/')) {
+		execve(argv[0], argv, envp);
+		return -errno;
+	}
+	for (char *const *e = envp; *e; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			path = *e + 5;
+	if (!path)
+		path = "/usr/bin:/bin";
+	while (*path) {
+		char full[PATH_MAX];
+		size_t n = strcspn(path, ":");
+
+		if (n > 0 && snprintf(full, sizeof(full), "%.*s/%s", (int)n, path, argv[0]) <
+				     (int)sizeof(full)) {
+			execve(full, argv, envp);
+			if (errno == EACCES)
+				saved = EACCES;
+			else if (errno != ENOENT && errno != ENOTDIR)
+				return -errno;
+		}
+		path += n;
+		if (*path == ':')
+			path++;
+	}
+	return -saved;
+}
+
+static _Noreturn void run_command(const struct sandbox_plan *p, int sock)
+{
+	sigset_t all;
+	int r;
+
+	/* a clean slate: default dispositions, nothing blocked */
+	for (int s = 1; s < _NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			signal(s, SIG_DFL);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+
+	r = exec_command(p->argv, p->envp);
+	send_msg(sock, SANDBOX_MSG_EXEC_FAILED, -r, 0, p->argv[0]);
+	_exit(sandbox_exec_exit_code(-r));
+}
+
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
+				 SIGCONT };
+
+/* PID 1: forward signals to the command, reap everything, report the command's status. */
+static _Noreturn void init_loop(int sock, pid_t cmd)
+{
+	sigset_t mask;
+	int sfd, status = 0;
+	bool cmd_running = true;
+
+	sigemptyset(&mask);
+	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
+		sigaddset(&mask, forwarded[i]);
+	sigaddset(&mask, SIGCHLD);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0) {
+		/* cannot supervise: take the command down with us */
+		kill(cmd, SIGKILL);
+		send_msg(sock, SANDBOX_MSG_SETUP_FAILED, errno, STEP_COMMAND, "init: signalfd");
+		_exit(125);
+	}
+	while (cmd_running) {
+		struct signalfd_siginfo si;
+		ssize_t n = read(sfd, &si, sizeof(si));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != sizeof(si))
+			break;
+		if (si.ssi_signo != SIGCHLD) {
+			kill(cmd, (int)si.ssi_signo);
+			continue;
+		}
+		for (;;) {
+			int st;
+			pid_t pid = waitpid(-1, &st, WNOHANG);
+
+			if (pid <= 0)
+				break;
+			if (pid == cmd) {
+				status = st;
+				cmd_running = false;
+			}
+		}
+	}
+	send_msg(sock, SANDBOX_MSG_EXITED, 0, status, NULL);
+	/* Leaving: the kernel kills whatever is left in the pid namespace. */
+	_exit(0);
+}
+
+_Noreturn void sandbox_child(const struct sandbox_plan *p, int sock)
+{
+	const char *path = NULL;
+	char what[256];
+	int listener = -1, r;
+	pid_t cmd;
+
+	/* Die with the supervisor; checked again after the uid change, which clears it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || !supervisor_alive(sock))
+		_exit(125);
+	r = close_other_fds(p, sock);
+	if (r < 0)
+		fail_step(sock, STEP_NAMESPACES, r, "close inherited file descriptors");
+
+	/* 1. namespaces: pid/mnt/ipc/uts/net came from clone3; cgroup must follow the move */
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		fail_step(sock, STEP_NAMESPACES, -errno, "unshare cgroup namespace");
+	if (sethostname(p->hostname, strlen(p->hostname)) < 0)
+		fail_step(sock, STEP_NAMESPACES, -errno, "sethostname");
+	if (p->private_net) {
+		r = netns_loopback_up();
+		if (r < 0)
+			fail_step(sock, STEP_NAMESPACES, r, "bring up loopback");
+	}
+
+	/* 2. mounts */
+	r = mount_apply(&p->mounts, what, sizeof(what));
+	if (r < 0)
+		fail_step(sock, STEP_MOUNTS, r, what);
+
+	/* 3. cgroup: clone3(CLONE_INTO_CGROUP) already put us in the leaf */
+
+	/* 4. rlimits */
+	if (set_rlimit(RLIMIT_CORE, 0) < 0 || set_rlimit(RLIMIT_NOFILE, (rlim_t)p->nofile) < 0)
+		fail_step(sock, STEP_RLIMITS, -errno, "setrlimit");
+	if (personality(PER_LINUX) < 0)
+		fail_step(sock, STEP_RLIMITS, -errno, "personality");
+
+	/* 5. identity (the bounding set first: dropping it needs CAP_SETPCAP) */
+	r = caps_drop_bounding();
+	if (r < 0)
+		fail_step(sock, STEP_CAPABILITIES, r, "drop bounding set");
+	r = change_identity(&p->ident);
+	if (r < 0)
+		fail_step(sock, STEP_IDENTITY, r, "setgroups/setresgid/setresuid");
+
+	/* 6. capabilities */
+	r = caps_drop_all();
+	if (r < 0)
+		fail_step(sock, STEP_CAPABILITIES, r, "clear capability sets");
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || !supervisor_alive(sock))
+		_exit(125);
+
+	/* 7. no_new_privs */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		fail_step(sock, STEP_NO_NEW_PRIVS, -errno, "prctl");
+
+	/* 8. Landlock */
+	r = landlock_apply(&p->landlock, &path);
+	if (r < 0)
+		fail_step(sock, STEP_LANDLOCK, r, path ? path : "restrict self");
+
+	/* 9. session and working directory (as the target user) */
+	if (setsid() < 0)
+		fail_step(sock, STEP_SESSION, -errno, "setsid");
+	r = enter_cwd(p);
+	if (r < 0)
+		fail_step(sock, STEP_SESSION, r, p->cwd ? p->cwd : "working directory");
+
+	/* 10. seccomp, last */
+	r = seccomp_apply(&p->seccomp, &listener);
+	if (r < 0)
+		fail_step(sock, STEP_SECCOMP, r, "load filter");
+	r = send_fd(sock, listener);
+	if (r < 0)
+		fail_step(sock, STEP_SECCOMP, r, "hand the listener to the supervisor");
+	close(listener);
+
+	/* 11. the command */
+	cmd = fork();
+	if (cmd < 0)
+		fail_step(sock, STEP_COMMAND, -errno, "fork");
+	if (cmd == 0)
+		run_command(p, sock);
+	send_msg(sock, SANDBOX_MSG_STARTED, 0, cmd, NULL);
+	init_loop(sock, cmd);
+}

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "seccomp.h"
+#include "util.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(scmp_filter_ctx, seccomp_release)
+
+/*
+ * Special entries a group can carry besides plain syscall names. Each one
+ * compiles into argument-filtered rules rather than a blanket denial.
+ */
+#define SPECIAL_CLONE_NS   "clone:namespaces"
+#define SPECIAL_TIOCSTI	   "ioctl:TIOCSTI"
+#define SPECIAL_TIOCLINUX  "ioctl:TIOCLINUX"
+#define SPECIAL_PERSONALITY "personality:change"
+
+struct group {
+	const char *name;
+	const char *const *members;
+};
+
+#define GROUP(n, ...) { n, (const char *const[]){ __VA_ARGS__, NULL } }
+
+static const struct group groups[] = {
+	GROUP("@mount", "mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree",
+	      "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr"),
+	GROUP("@ptrace", "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd"),
+	GROUP("@bpf", "bpf"),
+	GROUP("@perf", "perf_event_open"),
+	GROUP("@io_uring", "io_uring_setup", "io_uring_enter", "io_uring_register"),
+	GROUP("@userfaultfd", "userfaultfd"),
+	GROUP("@keyring", "keyctl", "add_key", "request_key"),
+	/* clone3 cannot be argument-filtered: it always gets ENOSYS so libc falls back to clone */
+	GROUP("@namespaces", "unshare", "setns", "clone3", SPECIAL_CLONE_NS),
+	GROUP("@module", "init_module", "finit_module", "delete_module", "create_module",
+	      "query_module", "get_kernel_syms"),
+	GROUP("@kexec", "kexec_load", "kexec_file_load"),
+	GROUP("@handle", "open_by_handle_at", "name_to_handle_at"),
+	GROUP("@personality", SPECIAL_PERSONALITY),
+	GROUP("@tty-inject", SPECIAL_TIOCSTI, SPECIAL_TIOCLINUX),
+	GROUP("@swap", "swapon", "swapoff"),
+	GROUP("@reboot", "reboot"),
+	GROUP("@raw-io", "iopl", "ioperm"),
+	GROUP("@clock", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex"),
+	GROUP("@syslog", "syslog"),
+	GROUP("@accounting", "acct", "quotactl", "quotactl_fd"),
+	GROUP("@cpu-emulation", "modify_ldt"),
+	GROUP("@obsolete", "uselib", "ustat", "sysfs", "_sysctl", "lookup_dcookie", "nfsservctl",
+	      "vhangup", "afs_syscall", "tuxcall", "security", "vserver", "getpmsg", "putpmsg"),
+	GROUP("@default", "@mount", "@ptrace", "@bpf", "@perf", "@io_uring", "@userfaultfd",
+	      "@keyring", "@namespaces", "@module", "@kexec", "@handle", "@personality",
+	      "@tty-inject", "@swap", "@reboot", "@raw-io", "@clock", "@syslog", "@accounting",
+	      "@cpu-emulation", "@obsolete"),
+};
+
+static const struct group *group_find(const char *name)
+{
+	for (size_t i = 0; i < ELEMENTSOF(groups); i++)
+		if (streq(groups[i].name, name))
+			return &groups[i];
+	return NULL;
+}
+
+const char *const *seccomp_group_names(void)
+{
+	static const char *names[ELEMENTSOF(groups) + 1];
+
+	for (size_t i = 0; i < ELEMENTSOF(groups); i++)
+		names[i] = groups[i].name;
+	return names;
+}
+
+const char *const *seccomp_group_members(const char *group)
+{
+	const struct group *g = group_find(group);
+
+	return g ? g->members : NULL;
+}
+
+bool seccomp_name_is_valid(const char *name)
+{
+	if (name[0] == '@')
+		return group_find(name) != NULL;
+	return seccomp_syscall_resolve_name(name) >= 0;
+}
+
+static int expand_one(const char *name, char ***acc, int depth)
+{
+	const struct group *g;
+
+	if (depth > 4)
+		return -ELOOP;
+	if (name[0] != '@') {
+		if (strv_contains(*acc, name))
+			return 0;
+		return strv_extend(acc, name);
+	}
+	g = group_find(name);
+	if (!g)
+		return -EINVAL;
+	for (const char *const *m = g->members; *m; m++) {
+		int r = expand_one(*m, acc, depth + 1);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int seccomp_expand(char *const *entries, char ***ret)
+{
+	char **acc = calloc(1, sizeof(char *));
+
+	if (!acc)
+		return -ENOMEM;
+	for (size_t i = 0; entries && entries[i]; i++) {
+		int r = expand_one(entries[i], &acc, 0);
+
+		if (r < 0) {
+			strv_free(acc);
+			return r;
+		}
+	}
+	qsort(acc, strv_length(acc), sizeof(char *), cmp_str);
+	*ret = acc;
+	return 0;
+}
+
+/* libseccomp returns -errno (or, for some calls, other negatives): normalise. */
+static int scmp_err(int r)
+{
+	return r == 0 ? 0 : (r < 0 && r > -4096 ? r : -EINVAL);
+}
+
+static int add_special(scmp_filter_ctx ctx, uint32_t deny, const char *what)
+{
+	int r = 0;
+
+	if (streq(what, SPECIAL_CLONE_NS)) {
+		/* CLONE_NEWTIME (0x80) is not listed: for clone() that bit is the exit signal. */
+		static const uint64_t ns_flags[] = { CLONE_NEWNS,   CLONE_NEWUTS, CLONE_NEWIPC,
+						     CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
+						     CLONE_NEWCGROUP };
+
+		for (size_t i = 0; i < ELEMENTSOF(ns_flags) && r == 0; i++)
+			r = seccomp_rule_add(ctx, deny, SCMP_SYS(clone), 1,
+					     SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]));
+	} else if (streq(what, SPECIAL_TIOCSTI) || streq(what, SPECIAL_TIOCLINUX)) {
+		/* the request is an unsigned int: ignore whatever is in the upper half */
+		uint64_t req = streq(what, SPECIAL_TIOCSTI) ? TIOCSTI : TIOCLINUX;
+
+		r = seccomp_rule_add(ctx, deny, SCMP_SYS(ioctl), 1,
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL, req));
+	} else if (streq(what, SPECIAL_PERSONALITY)) {
+		/*
+		 * Only PER_LINUX is allowed. The child sets it before the filter is
+		 * loaded, so "set PER_LINUX" (0) and "query" (0xffffffff) are answered
+		 * with 0, which is exactly what the kernel would say; any other
+		 * persona (ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC, ...) is denied.
+		 */
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(0), SCMP_SYS(personality), 1,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, 0));
+		if (r == 0)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(0), SCMP_SYS(personality), 1,
+					     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL,
+						     0xffffffffULL));
+		if (r == 0)
+			r = seccomp_rule_add(ctx, deny, SCMP_SYS(personality), 1,
+					     SCMP_A0(SCMP_CMP_GT, 0));
+	} else {
+		r = -EINVAL;
+	}
+	return scmp_err(r);
+}
+
+static int export_bpf(scmp_filter_ctx ctx, struct seccomp_program *ret)
+{
+	_cleanup_close_ int fd = -1;
+	struct sock_filter *insns;
+	off_t size;
+	int r;
+
+	fd = memfd_create("nbwarden-seccomp", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = scmp_err(seccomp_export_bpf(ctx, fd));
+	if (r < 0)
+		return r;
+	size = lseek(fd, 0, SEEK_END);
+	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) != 0 ||
+	    size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return -E2BIG;
+	insns = malloc((size_t)size);
+	if (!insns)
+		return -ENOMEM;
+	if (pread(fd, insns, (size_t)size, 0) != size) {
+		free(insns);
+		return -EIO;
+	}
+	ret->insns = insns;
+	ret->n_insns = (size_t)size / sizeof(struct sock_filter);
+	return 0;
+}
+
+int seccomp_compile(const struct list *deny, struct seccomp_program *ret)
+{
+	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+	char **entries = NULL, **expanded = NULL;
+	int r;
+
+	for (size_t i = 0; i < deny->n; i++) {
+		r = strv_extend(&entries, deny->items[i].value);
+		if (r < 0)
+			goto out;
+	}
+	r = seccomp_expand(entries, &expanded);
+	if (r < 0)
+		goto out;
+
+	ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx) {
+		r = -ENOMEM;
+		goto out;
+	}
+	/* Every other ABI (i386 via int 0x80, x32) is denied outright. */
+	r = scmp_err(seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_NOTIFY));
+	if (r < 0)
+		goto out;
+	/* We set no_new_privs ourselves, at the documented step. */
+	r = scmp_err(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0));
+	if (r < 0)
+		goto out;
+
+	STRV_FOREACH(e, expanded) {
+		if (strchr(*e, ':')) {
+			r = add_special(ctx, SCMP_ACT_NOTIFY, *e);
+		} else {
+			int nr = seccomp_syscall_resolve_name(*e);
+
+			if (nr == __NR_SCMP_ERROR) {
+				r = -EINVAL;
+				goto out;
+			}
+			if (nr < 0)
+				continue; /* not a syscall on this ABI */
+			/* clone3 must look "not implemented" or libc will not fall back */
+			r = scmp_err(seccomp_rule_add(ctx,
+						      nr == __NR_clone3 ? SCMP_ACT_ERRNO(ENOSYS)
+									: SCMP_ACT_NOTIFY,
+						      nr, 0));
+		}
+		if (r < 0)
+			goto out;
+	}
+	r = export_bpf(ctx, ret);
+out:
+	strv_free(entries);
+	strv_free(expanded);
+	return r;
+}
+
+void seccomp_program_done(struct seccomp_program *p)
+{
+	free(p->insns);
+	p->insns = NULL;
+	p->n_insns = 0;
+}
+
+int seccomp_apply(const struct seccomp_program *p, int *ret_listener)
+{
+	struct sock_fprog prog = {
+		.len = (unsigned short)p->n_insns,
+		.filter = p->insns,
+	};
+	long fd;
+
+	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	if (fd < 0)
+		return -errno;
+	*ret_listener = (int)fd;
+	return 0;
+}
+
+void seccomp_describe_syscall(uint32_t audit_arch, int nr, char *buf, size_t size)
+{
+	uint32_t arch = audit_arch;
+	const char *abi = NULL;
+	char *name;
+
+	if (audit_arch == AUDIT_ARCH_X86_64 && (nr & __X32_SYSCALL_BIT)) {
+		arch = SCMP_ARCH_X32;
+		abi = "x32";
+	} else if (audit_arch == AUDIT_ARCH_I386) {
+		abi = "i386";
+	} else if (audit_arch != AUDIT_ARCH_X86_64) {
+		abi = "foreign";
+	}
+	name = seccomp_syscall_resolve_num_arch(arch, nr);
+	if (name)
+		snprintf(buf, size, "%s%s%s", name, abi ? "/" : "", abi ? abi : "");
+	else
+		snprintf(buf, size, "nr:%d%s%s", nr, abi ? "/" : "", abi ? abi : "");
+	free(name);
+}
