@@ -213,6 +213,7 @@ int mount_plan_open_sources(struct mount_plan *m, char **ret_error)
 
 struct apply {
 	int root;	/* the new tree, attached on top of / */
+	int empty;	/* template for hidden directories (detached), or -1 */
 	int *ro_later;	/* mounts made read-only once populated */
 	size_t n_ro_later;
 	const char **own; /* tmpfs targets we created: mount points may be made below */
@@ -340,8 +341,29 @@ static int clone_host(const char *path, uint64_t attrs)
 }
 
 /*
- * Mount an empty read-only tmpfs over a directory, or an unopenable node over a
- * file. With own set, later mount points below it may be created.
+ * Clone of the shared empty, read-only tmpfs: one superblock serves every
+ * hidden directory that no mount point needs to be created in.
+ */
+static int clone_empty(struct apply *a)
+{
+	static const char *const opts[] = { "size", "4k", "nr_inodes", "16", "mode", "0755", NULL };
+	int m;
+
+	if (a->empty < 0) {
+		a->empty = new_fs("tmpfs", opts,
+				  MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+					  MOUNT_ATTR_NOEXEC);
+		if (a->empty < 0)
+			return a->empty;
+	}
+	m = open_tree(a->empty, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	return m < 0 ? -errno : m;
+}
+
+/*
+ * Hide a path: an empty read-only tmpfs over a directory, an unopenable node
+ * over anything else. With own set, mount points for later operations will be
+ * created inside it, so it gets a tmpfs of its own, read-only only at the end.
  */
 static int mask(struct apply *a, const char *target, bool own)
 {
@@ -353,26 +375,25 @@ static int mask(struct apply *a, const char *target, bool own)
 		return errno == ENOENT ? 0 : -errno; /* nothing there to hide */
 	if (fstat(t, &st) < 0)
 		return -errno;
-	if (S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(st.st_mode) && own) {
 		static const char *const opts[] = { "size", "4k", "nr_inodes", "64", "mode",
 						    "0755", NULL };
 
 		m = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-		if (m < 0)
-			return m;
+	} else if (S_ISDIR(st.st_mode)) {
+		m = clone_empty(a);
 	} else {
 		/* /dev/null on a nodev mount: any open() fails with EACCES */
 		m = clone_host("/dev/null", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
 						    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-		if (m < 0)
-			return m;
 	}
+	if (m < 0)
+		return m;
 	if (move_mount(m, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return -errno;
-	if (S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(st.st_mode) && own) {
 		a->ro_later[a->n_ro_later++] = TAKE_FD(m);
-		if (own)
-			a->own[a->n_own++] = target;
+		a->own[a->n_own++] = target;
 	}
 	return 0;
 }
@@ -534,14 +555,24 @@ static int setup_dev(struct apply *a)
 	return 0;
 }
 
-static int apply_op(struct apply *a, const struct mount_op *op)
+/* Does a later operation mount something below op i? (ops are sorted parents first) */
+static bool has_children(const struct mount_plan *m, size_t i)
 {
+	for (size_t j = i + 1; j < m->n_ops; j++)
+		if (path_startswith(m->ops[j].target, m->ops[i].target))
+			return true;
+	return false;
+}
+
+static int apply_op(struct apply *a, const struct mount_plan *plan, size_t i)
+{
+	const struct mount_op *op = &plan->ops[i];
 	_cleanup_close_ int m = -1, t = -1;
 	int r;
 
 	switch (op->type) {
 	case MOUNT_OP_HIDE:
-		r = mask(a, op->target, true);
+		r = mask(a, op->target, has_children(plan, i));
 		if (r < 0)
 			return fail(a, r, "hide %s", op->target);
 		return 0;
@@ -604,7 +635,7 @@ static int apply_op(struct apply *a, const struct mount_op *op)
 
 int mount_apply(const struct mount_plan *m, char *ret_what, size_t what_size)
 {
-	struct apply a = { .root = -1, .what = ret_what, .what_size = what_size };
+	struct apply a = { .root = -1, .empty = -1, .what = ret_what, .what_size = what_size };
 	_cleanup_free_ int *ro_later = NULL;
 	_cleanup_free_ const char **own = NULL;
 	int r;
@@ -650,7 +681,7 @@ int mount_apply(const struct mount_plan *m, char *ret_what, size_t what_size)
 
 	/* 4. the profile, parents first */
 	for (size_t i = 0; i < m->n_ops; i++) {
-		r = apply_op(&a, &m->ops[i]);
+		r = apply_op(&a, m, i);
 		if (r < 0)
 			goto out;
 	}
@@ -679,6 +710,7 @@ int mount_apply(const struct mount_plan *m, char *ret_what, size_t what_size)
 out:
 	for (size_t i = 0; i < a.n_ro_later; i++)
 		close(a.ro_later[i]);
+	safe_close(a.empty);
 	safe_close(a.root);
 	return r;
 }

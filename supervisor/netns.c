@@ -33,6 +33,9 @@ static int nle_to_errno(int nle)
 	}
 }
 
+/* In a network namespace we just created, "lo" is always interface 1. */
+#define LOOPBACK_IFINDEX 1
+
 int netns_loopback_up(void)
 {
 	_cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
@@ -40,17 +43,15 @@ int netns_loopback_up(void)
 	int r;
 
 	sk = nl_socket_alloc();
-	if (!sk)
+	link = rtnl_link_alloc();
+	change = rtnl_link_alloc();
+	if (!sk || !link || !change)
 		return -ENOMEM;
 	r = nl_connect(sk, NETLINK_ROUTE);
 	if (r < 0)
 		return nle_to_errno(r);
-	r = rtnl_link_get_kernel(sk, 0, "lo", &link);
-	if (r < 0)
-		return nle_to_errno(r);
-	change = rtnl_link_alloc();
-	if (!change)
-		return -ENOMEM;
+	/* no RTM_GETLINK round trip: the index is known */
+	rtnl_link_set_ifindex(link, LOOPBACK_IFINDEX);
 	rtnl_link_set_flags(change, IFF_UP);
 	r = rtnl_link_change(sk, link, change, 0);
 	return nle_to_errno(r);

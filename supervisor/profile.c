@@ -1056,7 +1056,7 @@ static int read_text(struct ctx *c, int fd, char **ret, size_t *ret_len)
 {
 	_cleanup_free_ char *buf = NULL;
 	struct stat st;
-	size_t len = 0;
+	size_t len = 0, size;
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
@@ -1073,12 +1073,29 @@ static int read_text(struct ctx *c, int fd, char **ret, size_t *ret_len)
 		ctx_error(c, 0, "file too large (max %d bytes)", PROFILE_MAX_FILE_SIZE);
 		return -EFBIG;
 	}
-	buf = malloc(PROFILE_MAX_FILE_SIZE + 1);
+	/* sized from fstat, grown if the file grows while we read it; never past the cap */
+	size = (size_t)st.st_size + 1;
+	buf = malloc(size + 1);
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
-		ssize_t n = read(fd, buf + len, PROFILE_MAX_FILE_SIZE + 1 - len);
+		ssize_t n;
 
+		if (len == size) {
+			char *bigger;
+
+			if (size > PROFILE_MAX_FILE_SIZE) {
+				ctx_error(c, 0, "file too large (max %d bytes)", PROFILE_MAX_FILE_SIZE);
+				return -EFBIG;
+			}
+			size = size * 2 > PROFILE_MAX_FILE_SIZE + 1 ? PROFILE_MAX_FILE_SIZE + 1
+								    : size * 2;
+			bigger = realloc(buf, size + 1);
+			if (!bigger)
+				return -ENOMEM;
+			buf = bigger;
+		}
+		n = read(fd, buf + len, size - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -1086,10 +1103,10 @@ static int read_text(struct ctx *c, int fd, char **ret, size_t *ret_len)
 		if (n == 0)
 			break;
 		len += (size_t)n;
-		if (len > PROFILE_MAX_FILE_SIZE) {
-			ctx_error(c, 0, "file too large (max %d bytes)", PROFILE_MAX_FILE_SIZE);
-			return -EFBIG;
-		}
+	}
+	if (len > PROFILE_MAX_FILE_SIZE) {
+		ctx_error(c, 0, "file too large (max %d bytes)", PROFILE_MAX_FILE_SIZE);
+		return -EFBIG;
 	}
 	buf[len] = 0;
 	*ret = TAKE_PTR(buf);

@@ -59,7 +59,9 @@ struct supervisor {
 	bool exited;	 /* got SANDBOX_MSG_EXITED */
 	int status;	 /* the command's wait status */
 	bool started;
-	pid_t cmd_pid;
+	pid_t init_pid;	    /* host pid of the sandbox's init */
+	pid_t cmd_pid;	    /* the command, as the host sees it (0 if unknown) */
+	pid_t cmd_ns_pid;   /* the command, inside the sandbox */
 	int setup_error; /* errno from SANDBOX_MSG_SETUP_FAILED */
 	char setup_what[256];
 	int exec_error;
@@ -212,6 +214,25 @@ static int landlock_compile(struct sandbox_plan *plan)
 	return 0;
 }
 
+#ifndef NBW_RUNTIME_DIR
+#define NBW_RUNTIME_DIR "/run/nbwarden"
+#endif
+
+/*
+ * Where compiled seccomp programs are cached: NBW_RUNTIME_DIR/seccomp, created
+ * root-only. Without it (no /run), every launch compiles.
+ */
+static const char *seccomp_cache_dir(void)
+{
+	const char *dir = NBW_RUNTIME_DIR "/seccomp";
+
+	if (mkdir(NBW_RUNTIME_DIR, 0755) < 0 && errno != EEXIST)
+		return NULL;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return NULL;
+	return dir;
+}
+
 static int prepare(const struct run_options *o, struct sandbox_plan *plan, struct cgroup **ret_cg)
 {
 	_cleanup_free_ char *error = NULL, *mount = NULL, *parent = NULL;
@@ -219,6 +240,7 @@ static int prepare(const struct run_options *o, struct sandbox_plan *plan, struc
 	struct cgroup_settings settings;
 	char devnum[32];
 	const char *user;
+	bool hit;
 	int r;
 
 	/* profile */
@@ -300,9 +322,12 @@ static int prepare(const struct run_options *o, struct sandbox_plan *plan, struc
 		return r;
 
 	/* seccomp */
-	r = seccomp_compile(&plan->profile->syscall_deny, &plan->seccomp);
+	r = seccomp_compile_cached(&plan->profile->syscall_deny, seccomp_cache_dir(),
+				   &plan->seccomp, &hit);
 	if (r < 0)
 		return log_error_errno(r, "cannot compile the seccomp filter: %m");
+	log_debug("seccomp filter: %zu instructions%s", plan->seccomp.n_insns,
+		  hit ? " (cached)" : "");
 
 	/* network */
 	if (plan->profile->net_mode == NET_MODE_HOST)
@@ -346,6 +371,31 @@ static int prepare(const struct run_options *o, struct sandbox_plan *plan, struc
 /* ------------------------------------------------------------------------ */
 /* events */
 
+static json_t *object_at_nbw(json_t *ev)
+{
+	json_t *o = json_object_get(ev, "nbwarden");
+
+	if (!json_is_object(o)) {
+		o = json_object();
+		json_object_set_new(ev, "nbwarden", o);
+	}
+	return o;
+}
+
+/* The command is init's only child right after it started: its pid as we see it. */
+static pid_t first_child(pid_t init_pid)
+{
+	char path[64];
+	_cleanup_fclose_ FILE *f = NULL;
+	int pid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", init_pid, init_pid);
+	f = fopen(path, "re");
+	if (!f || fscanf(f, "%d", &pid) != 1)
+		return 0;
+	return pid;
+}
+
 static json_t *process_object(const struct supervisor *s)
 {
 	json_t *args = json_array();
@@ -368,8 +418,11 @@ static void emit_lifecycle(struct supervisor *s, const char *type, const char *a
 		return;
 	proc = process_object(s);
 	if (proc) {
-		if (s->started)
+		if (s->cmd_pid > 0)
 			json_object_set_new(proc, "pid", json_integer(s->cmd_pid));
+		if (s->started)
+			json_object_set_new(object_at_nbw(ev), "sandbox_pid",
+					    json_integer(s->cmd_ns_pid));
 		if (exit_code >= 0)
 			json_object_set_new(proc, "exit_code", json_integer(exit_code));
 		json_object_set_new(ev, "process", proc);
@@ -450,14 +503,15 @@ static void handle_notification(struct supervisor *s, struct seccomp_notif *req,
 			log_debug_errno(-errno, "seccomp notification: %m");
 		return;
 	}
-	memset(resp, 0, resp_size);
-	resp->id = req->id;
-	resp->error = -EPERM;
-	resp->val = 0;
-	resp->flags = 0;
-	/* answer first: the caller is blocked until we do */
-	if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT)
-		log_debug_errno(-errno, "seccomp answer: %m");
+	if (!kill) {
+		/* answer first: the caller is blocked until we do */
+		memset(resp, 0, resp_size);
+		resp->id = req->id;
+		resp->error = -EPERM;
+		if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT)
+			log_debug_errno(-errno, "seccomp answer: %m");
+	}
+	/* with action = kill the caller stays blocked until the kill below ends it */
 
 	seccomp_describe_syscall(req->data.arch, req->data.nr, name, sizeof(name));
 	if (denied_should_log(s, req->data.arch, req->data.nr)) {
@@ -530,7 +584,8 @@ static int recv_msg(struct supervisor *s)
 	}
 	case SANDBOX_MSG_STARTED:
 		s->started = true;
-		s->cmd_pid = m.value;
+		s->cmd_ns_pid = m.value;
+		s->cmd_pid = first_child(s->init_pid);
 		emit_lifecycle(s, "start", "sandbox-start", "success", -1);
 		break;
 	case SANDBOX_MSG_EXEC_FAILED:
@@ -770,6 +825,7 @@ int run_main(const struct run_options *o)
 		close(socks[0]);
 		sandbox_child(&plan, socks[1]);
 	}
+	s.init_pid = (pid_t)pid;
 	socks[1] = safe_close(socks[1]);
 	s.sock = TAKE_FD(socks[0]);
 	/* the child has its own copies of the bind sources now */

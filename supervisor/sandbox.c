@@ -16,7 +16,7 @@
  *   8. Landlock     write and execute allow-lists
  *   9. session      setsid, working directory
  *  10. seccomp      last: from here on denied syscalls go to the supervisor
- *  11. command      fork; the child execs, we stay as the sandbox's init
+ *  11. command      posix_spawn; we stay as the sandbox's init
  *
  * Everything (init included) runs under every restriction: init never execs
  * and only reads signals, reaps children, forwards signals and reports.
@@ -28,6 +28,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,8 @@
 #include "netns.h"
 #include "sandbox.h"
 #include "util.h"
+
+extern char **environ;
 
 static const char *const step_names[_STEP_MAX] = {
 	[STEP_NAMESPACES] = "namespaces",   [STEP_MOUNTS] = "mounts",
@@ -188,57 +191,34 @@ static int enter_cwd(const struct sandbox_plan *p)
 }
 
 /*
- * Find and exec the command like execvp(), but with our own PATH search: no
- * /bin/sh fallback for ENOEXEC, and EACCES remembered over later ENOENTs.
+ * Start the command with posix_spawnp(): glibc spawns with CLONE_VM|CLONE_VFORK,
+ * so init's page tables are not copied, and reports a failed exec as an
+ * errno. Every signal disposition is reset and nothing is blocked. The PATH
+ * search is execvp()'s (EACCES is remembered over later ENOENTs) and there is
+ * no /bin/sh fallback for ENOEXEC.
  */
-static int exec_command(char *const *argv, char *const *envp)
+static int spawn_command(const struct sandbox_plan *p, pid_t *ret_pid)
 {
-	const char *path = NULL;
-	int saved = ENOENT;
-
-	if (strchr(argv[0], '/')) {
-		execve(argv[0], argv, envp);
-		return -errno;
-	}
-	for (char *const *e = envp; *e; e++)
-		if (strncmp(*e, "PATH=", 5) == 0)
-			path = *e + 5;
-	if (!path)
-		path = "/usr/bin:/bin";
-	while (*path) {
-		char full[PATH_MAX];
-		size_t n = strcspn(path, ":");
-
-		if (n > 0 && snprintf(full, sizeof(full), "%.*s/%s", (int)n, path, argv[0]) <
-				     (int)sizeof(full)) {
-			execve(full, argv, envp);
-			if (errno == EACCES)
-				saved = EACCES;
-			else if (errno != ENOENT && errno != ENOTDIR)
-				return -errno;
-		}
-		path += n;
-		if (*path == ':')
-			path++;
-	}
-	return -saved;
-}
-
-static _Noreturn void run_command(const struct sandbox_plan *p, int sock)
-{
-	sigset_t all;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
 	int r;
 
-	/* a clean slate: default dispositions, nothing blocked */
-	for (int s = 1; s < _NSIG; s++)
-		if (s != SIGKILL && s != SIGSTOP)
-			signal(s, SIG_DFL);
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-
-	r = exec_command(p->argv, p->envp);
-	send_msg(sock, SANDBOX_MSG_EXEC_FAILED, -r, 0, p->argv[0]);
-	_exit(sandbox_exec_exit_code(-r));
+	sigemptyset(&none);
+	sigfillset(&all);
+	r = posix_spawnattr_init(&attr);
+	if (r != 0)
+		return -r;
+	r = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	if (r == 0)
+		r = posix_spawnattr_setsigmask(&attr, &none);
+	if (r == 0)
+		r = posix_spawnattr_setsigdefault(&attr, &all);
+	/* posix_spawnp() searches the PATH of the calling process: make it the command's */
+	environ = p->envp;
+	if (r == 0)
+		r = posix_spawnp(ret_pid, p->argv[0], NULL, &attr, p->argv, p->envp);
+	posix_spawnattr_destroy(&attr);
+	return -r;
 }
 
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
@@ -370,11 +350,13 @@ _Noreturn void sandbox_child(const struct sandbox_plan *p, int sock)
 	close(listener);
 
 	/* 11. the command */
-	cmd = fork();
-	if (cmd < 0)
-		fail_step(sock, STEP_COMMAND, -errno, "fork");
-	if (cmd == 0)
-		run_command(p, sock);
+	r = spawn_command(p, &cmd);
+	if (r < 0) {
+		send_msg(sock, SANDBOX_MSG_EXEC_FAILED, -r, 0, p->argv[0]);
+		send_msg(sock, SANDBOX_MSG_EXITED, 0, W_EXITCODE(sandbox_exec_exit_code(-r), 0),
+			 NULL);
+		_exit(0);
+	}
 	send_msg(sock, SANDBOX_MSG_STARTED, 0, cmd, NULL);
 	init_loop(sock, cmd);
 }

@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -220,34 +223,35 @@ static int export_bpf(scmp_filter_ctx ctx, struct seccomp_program *ret)
 	return 0;
 }
 
-int seccomp_compile(const struct list *deny, struct seccomp_program *ret)
+static int expand_list(const struct list *deny, char ***ret)
+{
+	char **entries = NULL;
+	int r = 0;
+
+	for (size_t i = 0; i < deny->n && r >= 0; i++)
+		r = strv_extend(&entries, deny->items[i].value);
+	if (r >= 0)
+		r = seccomp_expand(entries, ret);
+	strv_free(entries);
+	return r;
+}
+
+static int compile_expanded(char **expanded, struct seccomp_program *ret)
 {
 	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
-	char **entries = NULL, **expanded = NULL;
 	int r;
 
-	for (size_t i = 0; i < deny->n; i++) {
-		r = strv_extend(&entries, deny->items[i].value);
-		if (r < 0)
-			goto out;
-	}
-	r = seccomp_expand(entries, &expanded);
-	if (r < 0)
-		goto out;
-
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
-	if (!ctx) {
-		r = -ENOMEM;
-		goto out;
-	}
+	if (!ctx)
+		return -ENOMEM;
 	/* Every other ABI (i386 via int 0x80, x32) is denied outright. */
 	r = scmp_err(seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_NOTIFY));
 	if (r < 0)
-		goto out;
+		return r;
 	/* We set no_new_privs ourselves, at the documented step. */
 	r = scmp_err(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0));
 	if (r < 0)
-		goto out;
+		return r;
 
 	STRV_FOREACH(e, expanded) {
 		if (strchr(*e, ':')) {
@@ -255,10 +259,8 @@ int seccomp_compile(const struct list *deny, struct seccomp_program *ret)
 		} else {
 			int nr = seccomp_syscall_resolve_name(*e);
 
-			if (nr == __NR_SCMP_ERROR) {
-				r = -EINVAL;
-				goto out;
-			}
+			if (nr == __NR_SCMP_ERROR)
+				return -EINVAL;
 			if (nr < 0)
 				continue; /* not a syscall on this ABI */
 			/* clone3 must look "not implemented" or libc will not fall back */
@@ -268,11 +270,151 @@ int seccomp_compile(const struct list *deny, struct seccomp_program *ret)
 						      nr, 0));
 		}
 		if (r < 0)
-			goto out;
+			return r;
 	}
-	r = export_bpf(ctx, ret);
+	return export_bpf(ctx, ret);
+}
+
+int seccomp_compile(const struct list *deny, struct seccomp_program *ret)
+{
+	char **expanded = NULL;
+	int r;
+
+	r = expand_list(deny, &expanded);
+	if (r >= 0)
+		r = compile_expanded(expanded, ret);
+	strv_free(expanded);
+	return r;
+}
+
+/* ------------------------------------------------------------------------ */
+/* cache: "NBWSECC1" | u32 key length | key | u32 instruction count | instructions */
+
+#define CACHE_MAGIC "NBWSECC1"
+
+static char *cache_key(char **expanded)
+{
+	const struct scmp_version *v = seccomp_version();
+	size_t len = 128;
+	char *key, *p;
+
+	STRV_FOREACH(e, expanded)
+		len += strlen(*e) + 1;
+	key = malloc(len);
+	if (!key)
+		return NULL;
+	p = key + sprintf(key, "nbwarden seccomp 1\nlibseccomp %u.%u.%u\napi %u\n", v->major,
+			  v->minor, v->micro, seccomp_api_get());
+	STRV_FOREACH(e, expanded)
+		p += sprintf(p, "%s\n", *e);
+	return key;
+}
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+/* A cache file or directory we may trust: ours, and nobody else can write it. */
+static bool trusted(int fd, bool dir)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && st.st_uid == geteuid() && !(st.st_mode & 022) &&
+	       (dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode) && !(st.st_mode & 077));
+}
+
+static int cache_read(int dfd, const char *name, const char *key, struct seccomp_program *ret)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t klen = strlen(key), want;
+	uint32_t l, n;
+	struct stat st;
+
+	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || !trusted(fd, false) || fstat(fd, &st) < 0)
+		return -ENOENT;
+	want = 8 + 4 + klen + 4;
+	if ((size_t)st.st_size < want || (size_t)st.st_size > want + BPF_MAXINSNS * 8)
+		return -EBADMSG;
+	buf = malloc((size_t)st.st_size);
+	if (!buf || pread(fd, buf, (size_t)st.st_size, 0) != st.st_size)
+		return -EIO;
+	memcpy(&l, buf + 8, 4);
+	memcpy(&n, buf + 12 + klen, 4);
+	if (memcmp(buf, CACHE_MAGIC, 8) != 0 || l != klen || memcmp(buf + 12, key, klen) != 0 ||
+	    n == 0 || (size_t)st.st_size != want + (size_t)n * sizeof(struct sock_filter))
+		return -EBADMSG;
+	ret->insns = malloc((size_t)n * sizeof(struct sock_filter));
+	if (!ret->insns)
+		return -ENOMEM;
+	memcpy(ret->insns, buf + want, (size_t)n * sizeof(struct sock_filter));
+	ret->n_insns = n;
+	return 0;
+}
+
+static void cache_write(int dfd, const char *name, const char *key,
+			const struct seccomp_program *p)
+{
+	char tmp[64];
+	uint32_t l = (uint32_t)strlen(key), n = (uint32_t)p->n_insns;
+	struct iovec iov[5] = {
+		{ CACHE_MAGIC, 8 },
+		{ &l, 4 },
+		{ (void *)key, l },
+		{ &n, 4 },
+		{ p->insns, p->n_insns * sizeof(struct sock_filter) },
+	};
+	size_t total = 0;
+	int fd;
+
+	for (size_t i = 0; i < ELEMENTSOF(iov); i++)
+		total += iov[i].iov_len;
+	snprintf(tmp, sizeof(tmp), ".%s.%d", name, getpid());
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return;
+	/* written whole, then renamed: readers see the old entry or the new one */
+	if (writev(fd, iov, ELEMENTSOF(iov)) != (ssize_t)total || close(fd) < 0 ||
+	    renameat(dfd, tmp, dfd, name) < 0)
+		(void)unlinkat(dfd, tmp, 0);
+}
+
+int seccomp_compile_cached(const struct list *deny, const char *cache_dir,
+			   struct seccomp_program *ret, bool *ret_hit)
+{
+	_cleanup_close_ int dfd = -1;
+	_cleanup_free_ char *key = NULL;
+	char **expanded = NULL, name[32];
+	int r;
+
+	*ret_hit = false;
+	r = expand_list(deny, &expanded);
+	if (r < 0)
+		return r;
+	key = cache_key(expanded);
+	if (!key) {
+		r = -ENOMEM;
+		goto out;
+	}
+	snprintf(name, sizeof(name), "%016llx.bpf", (unsigned long long)fnv1a(key));
+	dfd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dfd >= 0 && !trusted(dfd, true))
+		dfd = safe_close(dfd);
+	if (dfd >= 0 && cache_read(dfd, name, key, ret) == 0) {
+		*ret_hit = true;
+		r = 0;
+		goto out;
+	}
+	r = compile_expanded(expanded, ret);
+	if (r >= 0 && dfd >= 0)
+		cache_write(dfd, name, key, ret);
 out:
-	strv_free(entries);
 	strv_free(expanded);
 	return r;
 }

@@ -40,6 +40,17 @@ const char *const *seccomp_group_members(const char *group);
 
 /* Compile a deny list (struct list from the profile) into BPF. */
 int seccomp_compile(const struct list *deny, struct seccomp_program *ret);
+
+/*
+ * The same, through a cache of compiled programs in cache_dir (which must be
+ * owned by us and not writable by group or others, or the cache is not used).
+ * Entries are keyed by the expanded deny list, the libseccomp version and the
+ * kernel API level libseccomp detected, and store the whole key, so a hash
+ * collision or a stale entry is recompiled, never used. Cache I/O failures
+ * only cost the compile. *ret_hit says whether the cache answered.
+ */
+int seccomp_compile_cached(const struct list *deny, const char *cache_dir,
+			   struct seccomp_program *ret, bool *ret_hit);
 void seccomp_program_done(struct seccomp_program *p);
 
 /*

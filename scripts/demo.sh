@@ -1,0 +1,55 @@
+#!/bin/sh
+# nbwarden demo: run Debian's Python under the shipped default profile, try a
+# few escapes from inside, and show what was refused and what was logged.
+# Usage: scripts/demo.sh [path/to/nbwarden]   (as root; "make demo" does it all)
+set -eu
+
+nbw=${1:-build/nbwarden}
+events=$(mktemp /tmp/nbwarden-demo-events.XXXXXX)
+trap 'rm -f "$events"' EXIT
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+say "The shipped default profile (nbwarden profile show default)"
+"$nbw" profile show default | grep -v '^;' | grep -v '^$' | sed 's/\t;.*//' | head -40
+
+say "Launching a sandboxed Python (nbwarden run --profile default -- python3.11 -)"
+set +e
+"$nbw" run --profile default --events "$events" -- /usr/bin/python3.11 - <<'PY'
+import ctypes, os, socket, subprocess
+print("inside: uid=%d pid=%d hostname=%s" % (os.getuid(), os.getpid(), os.uname().nodename))
+print("processes visible:", sorted(int(p) for p in os.listdir("/proc") if p.isdigit()))
+print("/home looks like:", os.listdir("/home"))
+
+print("\n!bash (os.system):", "exit status %d, no shell ran" % (os.system("bash -c 'echo PWNED'") >> 8))
+try:
+    subprocess.run(["/bin/sh", "-c", "echo PWNED"])
+except PermissionError as e:
+    print("subprocess /bin/sh:", e)
+try:
+    open("/etc/passwd", "a")
+except OSError as e:
+    print("write /etc/passwd:", e)
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.ptrace(16, 1, 0, 0) == -1:   # PTRACE_ATTACH to init
+    print("ptrace(ATTACH):", os.strerror(ctypes.get_errno()))
+try:
+    socket.create_connection(("192.0.2.1", 443), timeout=2)
+except OSError as e:
+    print("connect to 192.0.2.1:443:", e)
+PY
+code=$?
+set -e
+echo "(nbwarden exited with $code)"
+
+say "Events logged (--events, one JSON object per line)"
+/usr/bin/python3 - "$events" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    n = e.get("nbwarden", {})
+    extra = n.get("rule") or ""
+    if "syscall" in n:
+        extra = "syscall %s denied (%s)" % (n["syscall"]["name"], n.get("verdict"))
+    print("%s  %-16s %-8s %s" % (e["@timestamp"], e["event"]["action"], e["event"]["outcome"], extra))
+PY

@@ -1,0 +1,88 @@
+#!/bin/bash
+# Run nbwarden's test tiers and print one closing line:
+#   N passed, N failed, N skipped
+# Usage: tests/run-all.sh [[BUILD:]TIER ...]
+#   TIER is unit, integration or escape (default: all three); BUILD is a build
+#   directory (default: $O, or build), e.g. "build/sanitize:unit".
+# The integration and escape tiers need root.
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+default_build=${O:-build}
+
+tiers=("$@")
+[ ${#tiers[@]} -eq 0 ] && tiers=(unit integration escape)
+
+passed=0 failed=0 skipped=0
+
+# add the counts from a closing line "N passed, N failed[, N skipped]"
+tally() {
+	local line=$1 p f s
+	p=$(sed -n 's/^\([0-9]\+\) passed.*/\1/p' <<<"$line")
+	f=$(sed -n 's/.* \([0-9]\+\) failed.*/\1/p' <<<"$line")
+	s=$(sed -n 's/.* \([0-9]\+\) skipped.*/\1/p' <<<"$line")
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0}))
+	skipped=$((skipped + ${s:-0}))
+}
+
+run_unit() {
+	local t out rc n_pass n_fail
+	for t in "$build"/tests/unit/test-*; do
+		[ -x "$t" ] || continue
+		[[ $t == *.d ]] && continue
+		echo "== unit: $(basename "$t")"
+		out=$(timeout 300 "$t" 2>&1)
+		rc=$?
+		echo "$out"
+		n_pass=$(sed -n 's/^\[  PASSED  \] \([0-9]\+\) test.*/\1/p' <<<"$out" | tail -1)
+		n_fail=$(sed -n 's/^\[  FAILED  \] \([0-9]\+\) test.*/\1/p' <<<"$out" | tail -1)
+		if [ -z "$n_pass" ] && [ -z "$n_fail" ]; then
+			# crashed before cmocka could summarise (sanitizer abort, timeout)
+			echo "unit: $(basename "$t") exited $rc without a summary"
+			n_fail=1
+		elif [ "$rc" -ne 0 ] && [ "${n_fail:-0}" -eq 0 ]; then
+			echo "unit: $(basename "$t") exited $rc"
+			n_fail=1
+		fi
+		tally "${n_pass:-0} passed, ${n_fail:-0} failed"
+	done
+}
+
+run_py() {
+	local tier=$1 script=$2 out rc
+	echo "== $tier"
+	out=$(timeout 1200 /usr/bin/python3 "$script" 2>&1)
+	rc=$?
+	echo "$out"
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -1)
+	if [ -z "$line" ]; then
+		echo "$tier: exited $rc without a summary"
+		line="0 passed, 1 failed"
+	elif [ "$rc" -ne 0 ] && ! grep -q ' [1-9][0-9]* failed' <<<"$line"; then
+		echo "$tier: exited $rc"
+		line="$line"$'\n'"0 passed, 1 failed"
+		tally "0 passed, 1 failed"
+		line=$(head -1 <<<"$line")
+	fi
+	tally "$line"
+}
+
+for spec in "${tiers[@]}"; do
+	case "$spec" in
+	*:*) b=${spec%%:*} tier=${spec#*:} ;;
+	*) b=$default_build tier=$spec ;;
+	esac
+	case "$b" in /*) build=$b ;; *) build=$top/$b ;; esac
+	export O=$build
+	echo "### $tier tier, build $build"
+	case "$tier" in
+	unit) run_unit ;;
+	integration) run_py integration "$top/tests/integration/test_launcher.py" ;;
+	escape) run_py escape "$top/tests/escape/test_escape.py" ;;
+	*) echo "unknown tier: $tier" >&2; exit 2 ;;
+	esac
+done
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
