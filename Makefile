@@ -145,6 +145,7 @@ install: $(O)/nbwarden
 	install -m 0644 profiles/*.conf $(DESTDIR)$(DATADIR)/profiles/
 	install -D -m 0644 docs/nbwarden.8 $(DESTDIR)$(PREFIX)/share/man/man8/nbwarden.8
 	install -D -m 0644 docs/nbwarden.profile.5 $(DESTDIR)$(PREFIX)/share/man/man5/nbwarden.profile.5
+	install -D -m 0644 packaging/nbwarden.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/nbwarden.conf
 
 clean:
 	rm -rf $(O)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -273,6 +274,32 @@ static int open_parent(const char *mount, const char *rel, int *ret_fd)
 	return 0;
 }
 
+/*
+ * A leaf with our id already exists. If no supervisor holds its lock and
+ * nothing runs in it, a supervisor was killed before it could clean up:
+ * remove it. Returns 0 when it was removed.
+ */
+static int remove_stale(int pfd, const char *id)
+{
+	_cleanup_close_ int fd = -1;
+	char buf[256];
+	const char *p;
+
+	fd = openat(pfd, id, O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return -EBUSY; /* its supervisor is alive */
+	if (read_file_at(fd, "cgroup.events", buf, sizeof(buf)) < 0)
+		return -EIO;
+	p = strstr(buf, "populated ");
+	if (!p || p[10] != '0')
+		return -EBUSY;
+	if (unlinkat(pfd, id, AT_REMOVEDIR) < 0)
+		return -errno;
+	return 0;
+}
+
 void cgroup_free(struct cgroup *cg)
 {
 	if (!cg)
@@ -375,16 +402,23 @@ int cgroup_create(const char *mount, const char *parent_rel, const char *id,
 		cgroup_free(cg);
 		return -ENOMEM;
 	}
-	if (mkdirat(pfd, id, 0755) < 0) {
-		r = -errno;
+	r = mkdirat(pfd, id, 0755) < 0 ? -errno : 0;
+	if (r == -EEXIST && remove_stale(pfd, id) == 0)
+		r = mkdirat(pfd, id, 0755) < 0 ? -errno : 0;
+	if (r < 0) {
 		if (asprintf(ret_error, "cannot create cgroup '%s': %s%s", cg->path, strerror(-r),
-			     r == -EEXIST ? " (is a sandbox with this id running?)" : "") < 0)
+			     r == -EEXIST ? " (a sandbox with this id is running)" : "") < 0)
 			*ret_error = NULL;
 		cgroup_free(cg);
 		return r;
 	}
 	cg->fd = openat(pfd, id, O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (cg->fd < 0 || fstat(cg->fd, &st) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	/* held for our lifetime: a leaf nobody holds is one a killed supervisor left */
+	if (flock(cg->fd, LOCK_EX | LOCK_NB) < 0) {
 		r = -errno;
 		goto fail;
 	}

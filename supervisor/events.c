@@ -47,6 +47,12 @@ int events_open(const char *path, const struct events_context *ctx, struct event
 	return 0;
 }
 
+void events_set_context(struct events *e, const struct events_context *ctx)
+{
+	if (e)
+		e->ctx = *ctx;
+}
+
 void events_close(struct events *e)
 {
 	if (!e)
@@ -116,6 +122,7 @@ int events_emit(struct events *e, json_t *ev)
 	}
 	timestamp(ts);
 	json_object_set_new(ev, "@timestamp", json_string(ts));
+	json_object_set_new(object_at(ev, "ecs"), "version", json_string(EVENTS_ECS_VERSION));
 	json_object_set_new(object_at(ev, "host"), "hostname", json_string(e->hostname));
 	if (e->ctx.user_name) {
 		json_t *u = object_at(ev, "user");

@@ -11,6 +11,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* The Elastic Common Schema version the field names follow. */
+#define EVENTS_ECS_VERSION "8.11.0"
+
 struct events;
 
 /* Identity shared by every event of one sandbox. */
@@ -24,6 +27,8 @@ struct events_context {
 
 /* Open path for appending ("-" is stderr). A NULL path gives a sink that drops. */
 int events_open(const char *path, const struct events_context *ctx, struct events **ret);
+/* Replace the context (its strings must outlive the sink). */
+void events_set_context(struct events *e, const struct events_context *ctx);
 void events_close(struct events *e);
 
 /*
@@ -36,7 +41,7 @@ json_t *event_new(const char *kind, const char *category, const char *type, cons
 /* Set nbwarden.rule and nbwarden.verdict. */
 void event_set_rule(json_t *ev, const char *rule, const char *verdict);
 
-/* Add @timestamp, host, user and nbwarden.* and write the line. */
+/* Add @timestamp, ecs.version, host, user and nbwarden.* and write the line. */
 int events_emit(struct events *e, json_t *ev);
 
 /* Events written and failed so far (for the exit summary). */

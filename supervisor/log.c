@@ -7,6 +7,17 @@
 
 static enum log_level max_level = LOG_LEVEL_INFO;
 static const char *log_prefix = "nbwarden";
+static char first_error[2048];
+
+const char *log_first_error(void)
+{
+	return first_error[0] ? first_error : NULL;
+}
+
+void log_reset_first_error(void)
+{
+	first_error[0] = 0;
+}
 
 void log_set_level(enum log_level level)
 {
@@ -34,13 +45,16 @@ int log_internalv(enum log_level level, int error, const char *fmt, va_list ap)
 	int saved = errno;
 	int e = abs(error);
 
-	if (level <= max_level) {
+	if (level <= max_level || (level == LOG_LEVEL_ERROR && !first_error[0])) {
 		char buf[2048];
 
 		/* "%m" in fmt expands to strerror(errno): make it the error we were given. */
 		errno = e ? e : saved;
 		vsnprintf(buf, sizeof(buf), fmt, ap);
-		fprintf(stderr, "%s: %s%s\n", log_prefix, tags[level], buf);
+		if (level <= max_level)
+			fprintf(stderr, "%s: %s%s\n", log_prefix, tags[level], buf);
+		if (level == LOG_LEVEL_ERROR && !first_error[0])
+			snprintf(first_error, sizeof(first_error), "%s", buf);
 	}
 	errno = saved;
 	/* An error path must never turn into success, even if handed 0 by mistake. */

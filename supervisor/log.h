@@ -24,6 +24,13 @@ enum log_level log_get_level(void);
 /* Prefix for every line, e.g. "nbwarden" or "nbwarden[init]". Not copied. */
 void log_set_prefix(const char *prefix);
 
+/*
+ * The first error logged since log_reset_first_error(), without the prefix,
+ * or NULL: refused launches carry it in their event.
+ */
+const char *log_first_error(void);
+void log_reset_first_error(void);
+
 int log_internal(enum log_level level, int error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int log_internalv(enum log_level level, int error, const char *fmt, va_list ap)

@@ -296,7 +296,7 @@ int tmpfs_parse(const char *value, struct tmpfs_mount *ret, char **ret_error)
 		return r;
 	}
 	if (!words[0]) {
-		*ret_error = strdup("expected: PATH [size=SIZE] [mode=OCTAL]");
+		*ret_error = strdup("expected: PATH size=SIZE [mode=OCTAL]");
 		r = -EINVAL;
 		goto out;
 	}
@@ -737,6 +737,32 @@ static bool user_name_is_valid(const char *s)
 	return true;
 }
 
+/*
+ * A scalar string is taken literally, unless it is wholly in double quotes:
+ * then the quotes go and \" and \\ are unescaped ("profile show" writes that
+ * form for values with spaces at either end, or none at all).
+ */
+static int unquote(const char *value, char **ret)
+{
+	size_t n = strlen(value);
+	char *o;
+
+	if (n == 0 || value[0] != '"')
+		return (*ret = strdup(value)) ? 0 : -ENOMEM;
+	if (n < 2 || value[n - 1] != '"')
+		return -EBADMSG;
+	*ret = o = malloc(n);
+	if (!o)
+		return -ENOMEM;
+	for (size_t i = 1; i < n - 1; i++) {
+		if (value[i] == '\\' && i + 1 < n - 1 && (value[i + 1] == '"' || value[i + 1] == '\\'))
+			i++;
+		*o++ = value[i];
+	}
+	*o = 0;
+	return 0;
+}
+
 static void apply_scalar(struct ctx *c, const struct key_def *k, const char *value)
 {
 	void *field = (char *)c->p + k->offset;
@@ -748,6 +774,11 @@ static void apply_scalar(struct ctx *c, const struct key_def *k, const char *val
 	case KT_DEVICE: {
 		char *v = NULL;
 
+		if (k->type == KT_DEVICE && streq(value, "auto")) {
+			free(*(char **)field);
+			*(char **)field = NULL; /* the device holding / */
+			break;
+		}
 		if (k->type == KT_USER && !user_name_is_valid(value)) {
 			ctx_error(c, c->line, "%s: '%s' is not a valid user name", k->name, value);
 			return;
@@ -757,6 +788,11 @@ static void apply_scalar(struct ctx *c, const struct key_def *k, const char *val
 				free(v);
 				ctx_error(c, c->line, "%s: '%s' must be a block device under /dev",
 					  k->name, value);
+				return;
+			}
+		} else if (k->type == KT_STRING) {
+			if (unquote(value, &v) < 0) {
+				ctx_error(c, c->line, "%s: unterminated quote", k->name);
 				return;
 			}
 		} else {
@@ -802,6 +838,10 @@ static void apply_scalar(struct ctx *c, const struct key_def *k, const char *val
 		}
 		break;
 	case KT_CPUS:
+		if (streq(value, "max")) {
+			*(uint32_t *)field = 0; /* no limit */
+			break;
+		}
 		r = parse_cpus(value, (uint32_t *)field);
 		if (r < 0) {
 			ctx_error(c, c->line,
@@ -1470,9 +1510,16 @@ const struct profile_search *profile_search_default(void)
 /* ------------------------------------------------------------------------ */
 /* printing */
 
-static void print_value(FILE *f, const char *v)
+/*
+ * Print a value so that it reads back the same: list words with blanks or
+ * quotes, and scalars that are empty or have blanks at either end, are
+ * written in double quotes with \" and \\ escaped.
+ */
+static void print_value(FILE *f, const char *v, bool list_word)
 {
-	bool quote = strpbrk(v, " \t\";") != NULL || !*v;
+	size_t n = strlen(v);
+	bool quote = n == 0 || v[0] == '"' || isspace((unsigned char)v[0]) ||
+		     isspace((unsigned char)v[n - 1]) || (list_word && strpbrk(v, " \t\""));
 
 	if (!quote) {
 		fputs(v, f);
@@ -1506,11 +1553,10 @@ static void print_scalar(FILE *f, const struct profile *p, const struct key_def 
 	case KT_USER:
 	case KT_DEVICE:
 		v = *(char *const *)field;
-		if (!v) {
-			if (k->type == KT_DEVICE)
-				fprintf(f, "; %s = (the device holding /)\n", k->name);
+		if (!v && k->type == KT_DEVICE)
+			v = "auto"; /* the device holding / */
+		if (!v)
 			return;
-		}
 		break;
 	case KT_BOOL:
 		v = *(const bool *)field ? "yes" : "no";
@@ -1522,11 +1568,7 @@ static void print_scalar(FILE *f, const struct profile *p, const struct key_def 
 		v = format_size(*(const uint64_t *)field, buf);
 		break;
 	case KT_CPUS:
-		if (*(const uint32_t *)field == 0) {
-			fprintf(f, "; %s = (no limit)\n", k->name);
-			return;
-		}
-		v = format_cpus(*(const uint32_t *)field, buf);
+		v = *(const uint32_t *)field ? format_cpus(*(const uint32_t *)field, buf) : "max";
 		break;
 	case KT_COUNT:
 	case KT_NOFILE:
@@ -1540,7 +1582,7 @@ static void print_scalar(FILE *f, const struct profile *p, const struct key_def 
 	}
 	fprintf(f, "%s = ", k->name);
 	if (k->type == KT_STRING)
-		print_value(f, v);
+		print_value(f, v, false);
 	else
 		fputs(v, f);
 	print_origin(f, &p->origin[k->pkey]);
@@ -1551,7 +1593,7 @@ static void print_list(FILE *f, const struct list *l, const char *name)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		fprintf(f, "%s = ", name);
-		print_value(f, l->items[i].value);
+		print_value(f, l->items[i].value, true);
 		print_origin(f, &l->items[i].origin);
 		fputc('\n', f);
 	}

@@ -209,7 +209,7 @@ void net_rule_done(struct net_rule *r);
 /* Does this 128-bit address (v4 as ::ffff:0:0/96) fall inside the rule's CIDR? */
 bool net_rule_match_addr(const struct net_rule *r, const uint8_t addr[16]);
 
-/* Parse "PATH [size=SIZE] [mode=OCTAL]"; pure, exported for unit tests. */
+/* Parse "PATH size=SIZE [mode=OCTAL]"; pure, exported for unit tests. */
 int tmpfs_parse(const char *value, struct tmpfs_mount *ret, char **ret_error);
 
 /* Split a list value into words; double quotes group, backslash escapes. */

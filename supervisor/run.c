@@ -67,6 +67,7 @@ struct supervisor {
 	int exec_error;
 	char *kill_reason; /* set when we killed the sandbox */
 	const char *kill_rule;
+	char **skipped_limits; /* limits the host could not enforce (best-effort) */
 	struct denied_kind denied[DENIED_KINDS_MAX];
 	size_t n_denied;
 	uint64_t denied_suppressed;
@@ -89,7 +90,7 @@ static int generate_id(char **ret)
 static void print_errors(char **errors)
 {
 	STRV_FOREACH(e, errors)
-		fprintf(stderr, "%s\n", *e);
+		log_error("%s", *e);
 }
 
 /* The block device whose bandwidth io_read/io_write limit, as "MAJ:MIN" of the whole disk. */
@@ -233,10 +234,11 @@ static const char *seccomp_cache_dir(void)
 	return dir;
 }
 
-static int prepare(const struct run_options *o, struct sandbox_plan *plan, struct cgroup **ret_cg)
+static int prepare(const struct run_options *o, struct sandbox_plan *plan, struct cgroup **ret_cg,
+		   char ***ret_skipped)
 {
 	_cleanup_free_ char *error = NULL, *mount = NULL, *parent = NULL;
-	char **errors = NULL, **skipped = NULL;
+	char **errors = NULL;
 	struct cgroup_settings settings;
 	char devnum[32];
 	const char *user;
@@ -359,10 +361,9 @@ static int prepare(const struct run_options *o, struct sandbox_plan *plan, struc
 	if (r < 0)
 		return log_error_errno(r, "cannot compile cgroup limits: %m");
 	r = cgroup_create(mount, parent, plan->id, &settings, plan->profile->limits.enforce, ret_cg,
-			  &skipped, &error);
-	STRV_FOREACH(s, skipped)
+			  ret_skipped, &error);
+	STRV_FOREACH(s, *ret_skipped)
 		log_warning("%s (enforce = best-effort), ignoring", *s);
-	strv_free(skipped);
 	if (r < 0)
 		return log_error_errno(r, "%s", error ? error : "cannot create the cgroup: %m");
 	return 0;
@@ -431,11 +432,18 @@ static void emit_lifecycle(struct supervisor *s, const char *type, const char *a
 		uint64_t v;
 
 		if (cgroup_read_keyed(s->cg, "cpu.stat", "usage_usec", &v) >= 0)
-			json_object_set_new(json_object_get(ev, "process"), "cpu_usec",
+			json_object_set_new(object_at_nbw(ev), "cpu_usec",
 					    json_integer((json_int_t)v));
 		if (cgroup_read_u64(s->cg, "memory.peak", &v) >= 0 && v != VALUE_MAX)
-			json_object_set_new(json_object_get(ev, "process"), "memory_peak",
+			json_object_set_new(object_at_nbw(ev), "memory_peak",
 					    json_integer((json_int_t)v));
+	}
+	if (exit_code < 0 && s->skipped_limits && s->skipped_limits[0]) {
+		json_t *a = json_array();
+
+		STRV_FOREACH(l, s->skipped_limits)
+			json_array_append_new(a, json_string(*l));
+		json_object_set_new(object_at_nbw(ev), "limits_not_enforced", a);
 	}
 	(void)events_emit(s->ev, ev);
 }
@@ -521,7 +529,11 @@ static void handle_notification(struct supervisor *s, struct seccomp_notif *req,
 		if (ev) {
 			char rule[80];
 
-			snprintf(rule, sizeof(rule), "syscalls.deny:%s", name);
+			/* other ABIs are refused whatever the deny list says */
+			if (strchr(name, '/'))
+				snprintf(rule, sizeof(rule), "syscalls.abi:%s", name);
+			else
+				snprintf(rule, sizeof(rule), "syscalls.deny:%s", name);
 			event_set_rule(ev, rule, kill ? "kill" : "deny");
 			json_object_set_new(ev, "process",
 					    json_pack("{s:i}", "pid", (int)req->pid));
@@ -757,40 +769,48 @@ int run_main(const struct run_options *o)
 	struct clone_args args = { 0 };
 	long pid;
 
+	/*
+	 * Signals first: from here on a SIGINT to our process group (a Ctrl-C,
+	 * a Jupyter interrupt while we start) is queued and forwarded to the
+	 * command once it runs, never the death of a half-built sandbox.
+	 */
+	r = setup_signals(&s.sigfd);
+	if (r < 0) {
+		log_error_errno(r, "cannot set up signal handling: %m");
+		return EXIT_SETUP_FAILED;
+	}
+	ectx = (struct events_context){ .sandbox_id = o->id, .profile = o->profile };
+	r = events_open(o->events_path, &ectx, &s.ev);
+	if (r < 0) {
+		log_error_errno(r, "cannot open event log '%s': %m", o->events_path);
+		goto out;
+	}
+	log_reset_first_error();
 	if (geteuid() != 0) {
 		log_error("nbwarden run must be started as root (embedded mode); unprivileged "
 			  "launches go through the nbwarden daemon");
-		return EXIT_SETUP_FAILED;
+		goto refused;
 	}
 	r = notif_sizes(&req_size, &resp_size);
 	if (r < 0) {
 		log_error_errno(r, "seccomp user notification is not available: %m");
-		return EXIT_SETUP_FAILED;
+		goto refused;
 	}
-	r = prepare(o, &plan, &s.cg);
+	r = prepare(o, &plan, &s.cg, &s.skipped_limits);
 	if (r < 0)
-		goto out;
+		goto refused;
 
 	ectx = (struct events_context){ .sandbox_id = plan.id,
 					.profile = plan.profile->name,
 					.user_name = plan.ident.name,
 					.uid = plan.ident.uid,
 					.cgroup_id = s.cg->id };
-	r = events_open(o->events_path, &ectx, &s.ev);
-	if (r < 0) {
-		log_error_errno(r, "cannot open event log '%s': %m", o->events_path);
-		goto out;
-	}
+	events_set_context(s.ev, &ectx);
 
-	r = setup_signals(&s.sigfd);
-	if (r < 0) {
-		log_error_errno(r, "cannot set up signal handling: %m");
-		goto out;
-	}
 	s.parent_pidfd = open_parent_pidfd();
 	if (s.parent_pidfd == -2) {
 		log_error("the calling process has already exited, not launching");
-		goto out;
+		goto refused;
 	}
 	if (plan.profile->limits.wall_time != VALUE_MAX) {
 		struct itimerspec its = {
@@ -802,12 +822,12 @@ int run_main(const struct run_options *o)
 		s.timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 		if (s.timerfd < 0 || timerfd_settime(s.timerfd, 0, &its, NULL) < 0) {
 			log_error_errno(-errno, "cannot arm the wall-clock timer: %m");
-			goto out;
+			goto refused;
 		}
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) < 0) {
 		log_error_errno(-errno, "socketpair: %m");
-		goto out;
+		goto refused;
 	}
 
 	args.flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS |
@@ -819,7 +839,7 @@ int run_main(const struct run_options *o)
 	pid = sys_clone3(&args);
 	if (pid < 0) {
 		log_error_errno(-errno, "cannot create the sandbox (clone3): %m");
-		goto out;
+		goto refused;
 	}
 	if (pid == 0) {
 		close(socks[0]);
@@ -855,8 +875,28 @@ int run_main(const struct run_options *o)
 			json_object_set_new(ev, "message",
 					    json_sprintf("%llu similar events suppressed",
 							 (unsigned long long)s.denied_suppressed));
-			json_object_set_new(json_object_get(ev, "event"), "count",
+			json_object_set_new(object_at_nbw(ev), "suppressed",
 					    json_integer((json_int_t)s.denied_suppressed));
+			(void)events_emit(s.ev, ev);
+		}
+	}
+	goto out;
+refused:
+	/* nothing ran: tell the SOC why, as the operator was told */
+	{
+		json_t *ev = event_new("event", "process", "denied", "sandbox-refused", "failure");
+
+		if (ev) {
+			const char *why = log_first_error();
+
+			json_object_set_new(ev, "message", json_string(why ? why : "refused"));
+			if (plan.id)
+				ectx.sandbox_id = plan.id;
+			if (plan.ident.name) {
+				ectx.user_name = plan.ident.name;
+				ectx.uid = plan.ident.uid;
+			}
+			events_set_context(s.ev, &ectx);
 			(void)events_emit(s.ev, ev);
 		}
 	}
@@ -876,6 +916,7 @@ out:
 	safe_close(s.listener);
 	safe_close(s.init_pidfd);
 	free(s.kill_reason);
+	strv_free(s.skipped_limits);
 	sandbox_plan_done(&plan);
 	return code;
 }

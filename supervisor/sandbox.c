@@ -312,7 +312,7 @@ _Noreturn void sandbox_child(const struct sandbox_plan *p, int sock)
 	/* 5. identity (the bounding set first: dropping it needs CAP_SETPCAP) */
 	r = caps_drop_bounding();
 	if (r < 0)
-		fail_step(sock, STEP_CAPABILITIES, r, "drop bounding set");
+		fail_step(sock, STEP_IDENTITY, r, "drop the capability bounding set");
 	r = change_identity(&p->ident);
 	if (r < 0)
 		fail_step(sock, STEP_IDENTITY, r, "setgroups/setresgid/setresuid");

@@ -261,6 +261,9 @@ def debug_switch_refused_in_production(env):
     check(r.code == 125 and r.out == "" and "deny_args" in r.err, "--debug accepted", r)
     r = env.run([env.probe, "status", "--debug=1"])
     check(r.code == 125, "--debug=1 accepted", r)
+    ev = r.events_of("sandbox-refused")
+    check(ev and "deny_args" in ev[0]["message"] and ev[0]["user"]["name"] == "nbwtest",
+          "no sandbox-refused event", r.events)
     dev = env.profile("[profile]\nenvironment = development\n")
     r = env.run([env.probe, "status", "--debug"], profile=dev)
     check(r.code == 0, "development profile refused a debug switch", r)
@@ -355,6 +358,9 @@ def missing_controller_refused_or_applied(env):
         prof2 = env.profile("[limits]\nmemory = 512M\nenforce = best-effort\n")
         r = env.run([env.probe, "status"], profile=prof2)
         check(r.code == 0 and "not enforced" in r.err, "best-effort did not warn", r)
+        start = r.events_of("sandbox-start")
+        check(start and any("memory" in l for l in start[0]["nbwarden"]["limits_not_enforced"]),
+              "start event does not record the unenforced limit", r.events)
     else:
         p = env.popen([env.probe, "signals"], profile=prof, sid=sid)
         try:
@@ -425,7 +431,7 @@ def parent_death_tears_down(env):
         [sys.executable, "-c",
          "import subprocess,sys,time; p=subprocess.Popen(sys.argv[1:]); "
          "print(p.pid, flush=True); time.sleep(60)"] + cmd,
-        stdout=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         nbw_pid = int(read_line(parent.stdout, 10))
         check(wait_for(lambda: os.path.exists(env.leaf(sid)) and populated(env.leaf(sid)), 10),
@@ -435,6 +441,9 @@ def parent_death_tears_down(env):
         check(wait_for(lambda: not pid_alive(nbw_pid), 10), "nbwarden outlived its parent")
         check(wait_for(lambda: not os.path.exists(env.leaf(sid)), 10),
               "sandbox outlived the parent")
+        # nbwarden inherited the pipe: its one line is there once it has exited
+        err = parent.stderr.read()
+        check("killed: the process that started nbwarden exited" in err, "no reason line", err)
     finally:
         parent.kill()
         parent.wait()
@@ -452,6 +461,25 @@ def supervisor_sigkill_kills_sandbox(env):
     p.communicate(timeout=10)
     check(wait_for(lambda: not any(pid_alive(x) for x in procs), 5),
           "sandbox processes survived nbwarden's SIGKILL")
+    # the killed supervisor could not remove its leaf: the next launch with the id does
+    check(os.path.isdir(leaf), "expected the orphaned leaf to still exist")
+    r = env.run([env.probe, "exit", "0"], sid=sid)
+    check(r.code == 0, "relaunch with the id of a killed sandbox failed", r)
+    check(not os.path.exists(leaf), "leaf not removed after the relaunch")
+
+
+@test
+def duplicate_id_refused_while_running(env):
+    sid = env.new_id()
+    p = env.popen([env.probe, "signals"], sid=sid)
+    try:
+        check(read_line(p.stdout, 10) == "ready", "probe did not start")
+        r = env.run([env.probe, "exit", "0"], sid=sid)
+        check(r.code == 125 and "is running" in r.err and r.out == "", "duplicate id ran", r)
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.communicate(timeout=10)
+    check(p.returncode == 0, "the first sandbox was disturbed", p.returncode)
 
 
 # ---------------------------------------------------------------------------
@@ -469,6 +497,7 @@ def lifecycle_events(env):
         check(k in e, "field %s missing" % k, e)
     check(e["user"]["name"] == "nbwtest" and e["user"]["id"] == str(env.uid), "user", e)
     check(e["nbwarden"]["events_lost"] == 0, "events lost", e)
+    check(e["ecs"]["version"].startswith("8."), "no ecs.version", e)
     check(isinstance(start[0]["process"]["pid"], int) and start[0]["process"]["pid"] > 2,
           "host pid of the command missing", start[0])
 
