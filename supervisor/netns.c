@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
 #include <net/if.h>
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
@@ -55,4 +58,21 @@ int netns_loopback_up(void)
 	rtnl_link_set_flags(change, IFF_UP);
 	r = rtnl_link_change(sk, link, change, 0);
 	return nle_to_errno(r);
+}
+
+int netns_loopback_up_in(int pidfd)
+{
+	_cleanup_close_ int self = -1;
+	int r;
+
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return -errno;
+	if (setns(pidfd, CLONE_NEWNET) < 0)
+		return -errno;
+	r = netns_loopback_up();
+	/* not getting back would leave us in the sandbox's network: fatal to the caller */
+	if (setns(self, CLONE_NEWNET) < 0)
+		return -errno;
+	return r;
 }

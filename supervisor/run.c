@@ -4,6 +4,7 @@
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "env.h"
 #include "events.h"
 #include "log.h"
+#include "netns.h"
 #include "run.h"
 #include "sandbox.h"
 #include "sys.h"
@@ -383,7 +385,7 @@ static json_t *object_at_nbw(json_t *ev)
 	return o;
 }
 
-/* The command is init's only child right after it started: its pid as we see it. */
+/* The command is init's only child when it reports the start: its pid as we see it. */
 static pid_t first_child(pid_t init_pid)
 {
 	char path[64];
@@ -597,7 +599,9 @@ static int recv_msg(struct supervisor *s)
 	case SANDBOX_MSG_STARTED:
 		s->started = true;
 		s->cmd_ns_pid = m.value;
+		/* init reaps nothing until we answer, so the command is still its child */
 		s->cmd_pid = first_child(s->init_pid);
+		(void)send(s->sock, "", 1, MSG_NOSIGNAL);
 		emit_lifecycle(s, "start", "sandbox-start", "success", -1);
 		break;
 	case SANDBOX_MSG_EXEC_FAILED:
@@ -611,6 +615,42 @@ static int recv_msg(struct supervisor *s)
 		return log_error_errno(-EBADMSG, "unknown message %u from the sandbox", m.type);
 	}
 	return 1;
+}
+
+/*
+ * Work done while the sandbox builds its mounts, on the other CPU: bring its
+ * loopback up and resolve the supplementary groups (NSS can be slow), then
+ * tell it to go on. A failure is passed on, so the sandbox aborts its setup.
+ */
+static void send_go(struct supervisor *s)
+{
+	static struct sandbox_go go; /* 16 KiB: not on the stack */
+	struct sandbox_plan *plan = s->plan;
+	int r = 0;
+
+	memset(&go, 0, offsetof(struct sandbox_go, groups));
+	if (plan->private_net) {
+		r = netns_loopback_up_in(s->init_pidfd);
+		if (r < 0)
+			log_error_errno(r, "cannot bring up loopback in the sandbox: %m");
+	}
+	if (r >= 0) {
+		r = identity_resolve_groups(&plan->ident);
+		if (r >= 0 && plan->ident.n_groups > SANDBOX_MAX_GROUPS)
+			r = -E2BIG;
+		if (r < 0)
+			log_error_errno(r, "cannot resolve the groups of user '%s': %m",
+					plan->ident.name);
+	}
+	if (r >= 0) {
+		go.n_groups = (uint32_t)plan->ident.n_groups;
+		for (int i = 0; i < plan->ident.n_groups; i++)
+			go.groups[i] = (uint32_t)plan->ident.groups[i];
+	}
+	go.error = r < 0 ? -r : 0;
+	/* if the sandbox is already gone, supervise() finds out */
+	(void)send(s->sock, &go, offsetof(struct sandbox_go, groups) + go.n_groups * sizeof(uint32_t),
+		   MSG_NOSIGNAL);
 }
 
 static int setup_signals(int *ret_fd)
@@ -850,6 +890,7 @@ int run_main(const struct run_options *o)
 	s.sock = TAKE_FD(socks[0]);
 	/* the child has its own copies of the bind sources now */
 	mount_plan_done(&plan.mounts);
+	send_go(&s);
 
 	r = supervise(&s, req_size, resp_size);
 	(void)waitid(P_PIDFD, (id_t)s.init_pidfd, NULL, WEXITED);

@@ -5,12 +5,14 @@
  * sandbox's cgroup leaf (clone3 with CLONE_INTO_CGROUP), and applies the plan
  * in this order, failing closed at the first error:
  *
- *   1. namespaces   cgroup namespace (rooted at the leaf), hostname, loopback
+ *   1. namespaces   cgroup namespace (rooted at the leaf), hostname; meanwhile the
+ *                   supervisor brings loopback up and resolves the groups
  *   2. mounts       the new root (mount.c)
  *   3. cgroup       nothing left to do: we were spawned into the leaf
  *   4. rlimits      core 0, nofile, PER_LINUX persona
- *   5. identity     bounding set + securebits (needs CAP_SETPCAP, so first),
- *                   then setgroups, setresgid, setresuid
+ *   5. identity     wait for the supervisor's go (loopback up, groups), then
+ *                   bounding set + securebits (need CAP_SETPCAP, so first),
+ *                   setgroups, setresgid, setresuid
  *   6. caps         clear effective/permitted/inheritable/ambient
  *   7. no_new_privs
  *   8. Landlock     write and execute allow-lists
@@ -29,6 +31,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +45,6 @@
 
 #include "caps.h"
 #include "cleanup.h"
-#include "netns.h"
 #include "sandbox.h"
 #include "util.h"
 
@@ -168,9 +170,28 @@ static int set_rlimit(int resource, rlim_t value)
 	return setrlimit(resource, &rl) < 0 ? -errno : 0;
 }
 
-static int change_identity(const struct identity *id)
+/* Wait for the supervisor's go: loopback is up and here are the groups. */
+static int receive_go(int sock, struct sandbox_go *go)
 {
-	if (setgroups((size_t)id->n_groups, id->groups) < 0)
+	ssize_t n;
+
+	do
+		n = recv(sock, go, sizeof(*go), 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		_exit(125); /* the supervisor is gone */
+	if ((size_t)n < offsetof(struct sandbox_go, groups) ||
+	    go->n_groups > SANDBOX_MAX_GROUPS ||
+	    (size_t)n != offsetof(struct sandbox_go, groups) + go->n_groups * sizeof(uint32_t))
+		return -EBADMSG;
+	return -go->error;
+}
+
+static int change_identity(const struct identity *id, const struct sandbox_go *go)
+{
+	if (setgroups(go->n_groups, (const gid_t *)go->groups) < 0)
 		return -errno;
 	if (setresgid(id->gid, id->gid, id->gid) < 0)
 		return -errno;
@@ -273,6 +294,7 @@ static _Noreturn void init_loop(int sock, pid_t cmd)
 
 _Noreturn void sandbox_child(const struct sandbox_plan *p, int sock)
 {
+	static struct sandbox_go go; /* 16 KiB: not on the stack */
 	const char *path = NULL;
 	char what[256];
 	int listener = -1, r;
@@ -290,11 +312,7 @@ _Noreturn void sandbox_child(const struct sandbox_plan *p, int sock)
 		fail_step(sock, STEP_NAMESPACES, -errno, "unshare cgroup namespace");
 	if (sethostname(p->hostname, strlen(p->hostname)) < 0)
 		fail_step(sock, STEP_NAMESPACES, -errno, "sethostname");
-	if (p->private_net) {
-		r = netns_loopback_up();
-		if (r < 0)
-			fail_step(sock, STEP_NAMESPACES, r, "bring up loopback");
-	}
+	/* loopback: the supervisor brings it up from outside meanwhile (see step 5) */
 
 	/* 2. mounts */
 	r = mount_apply(&p->mounts, what, sizeof(what));
@@ -310,10 +328,13 @@ _Noreturn void sandbox_child(const struct sandbox_plan *p, int sock)
 		fail_step(sock, STEP_RLIMITS, -errno, "personality");
 
 	/* 5. identity (the bounding set first: dropping it needs CAP_SETPCAP) */
+	r = receive_go(sock, &go);
+	if (r < 0)
+		fail_step(sock, STEP_IDENTITY, r, "supervisor: groups and loopback");
 	r = caps_drop_bounding();
 	if (r < 0)
 		fail_step(sock, STEP_IDENTITY, r, "drop the capability bounding set");
-	r = change_identity(&p->ident);
+	r = change_identity(&p->ident, &go);
 	if (r < 0)
 		fail_step(sock, STEP_IDENTITY, r, "setgroups/setresgid/setresuid");
 
@@ -358,5 +379,21 @@ _Noreturn void sandbox_child(const struct sandbox_plan *p, int sock)
 		_exit(0);
 	}
 	send_msg(sock, SANDBOX_MSG_STARTED, 0, cmd, NULL);
+	/*
+	 * Reap nothing until the supervisor has seen the command in our children
+	 * (that is how it learns the command's pid on the host); signals queue.
+	 */
+	{
+		char ack;
+		ssize_t n;
+
+		do
+			n = recv(sock, &ack, sizeof(ack), 0);
+		while (n < 0 && errno == EINTR);
+		if (n <= 0) {
+			kill(cmd, SIGKILL);
+			_exit(125);
+		}
+	}
 	init_loop(sock, cmd);
 }

@@ -39,7 +39,7 @@ void sandbox_plan_done(struct sandbox_plan *p);
 enum sandbox_msg_type {
 	SANDBOX_MSG_SETUP_FAILED = 1, /* error, what */
 	SANDBOX_MSG_LISTENER,	      /* seccomp listener fd attached (SCM_RIGHTS) */
-	SANDBOX_MSG_STARTED,	      /* value: command pid (in the sandbox) */
+	SANDBOX_MSG_STARTED,	      /* value: command pid (in the sandbox); answered with 1 byte */
 	SANDBOX_MSG_EXEC_FAILED,      /* error, what: command */
 	SANDBOX_MSG_EXITED,	      /* value: the command's wait status */
 };
@@ -49,6 +49,19 @@ struct sandbox_msg {
 	int32_t error; /* positive errno */
 	int32_t value;
 	char what[244];
+};
+
+/*
+ * The one message the supervisor sends the sandbox: everything it prepared
+ * while the sandbox built its mounts (loopback up, supplementary groups).
+ * The sandbox waits for it before changing identity; error != 0 aborts.
+ */
+#define SANDBOX_MAX_GROUPS 4096
+
+struct sandbox_go {
+	int32_t error; /* positive errno of what failed, or 0 */
+	uint32_t n_groups;
+	uint32_t groups[SANDBOX_MAX_GROUPS];
 };
 
 /* Steps of the documented order; named in SETUP_FAILED messages. */

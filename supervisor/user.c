@@ -17,7 +17,7 @@ int identity_resolve(const char *user, struct identity *ret)
 	struct identity id = { 0 };
 	long size = sysconf(_SC_GETPW_R_SIZE_MAX);
 	uint64_t uid;
-	int r, n = 64;
+	int r;
 
 	if (size <= 0)
 		size = 16384;
@@ -45,27 +45,29 @@ int identity_resolve(const char *user, struct identity *ret)
 	if (path_canonicalize(pw.pw_dir, &id.home) < 0)
 		id.home = NULL;
 
-	for (;;) {
-		gid_t *g = realloc(id.groups, (size_t)n * sizeof(gid_t));
-		int want = n;
-
-		if (!g) {
-			identity_done(&id);
-			return -ENOMEM;
-		}
-		id.groups = g;
-		if (getgrouplist(pw.pw_name, pw.pw_gid, id.groups, &want) >= 0) {
-			id.n_groups = want;
-			break;
-		}
-		if (want <= n || want > 65536) {
-			identity_done(&id);
-			return -E2BIG;
-		}
-		n = want;
-	}
 	*ret = id;
 	return 0;
+}
+
+int identity_resolve_groups(struct identity *id)
+{
+	int n = 64;
+
+	for (;;) {
+		gid_t *g = realloc(id->groups, (size_t)n * sizeof(gid_t));
+		int want = n;
+
+		if (!g)
+			return -ENOMEM;
+		id->groups = g;
+		if (getgrouplist(id->name, id->gid, id->groups, &want) >= 0) {
+			id->n_groups = want;
+			return 0;
+		}
+		if (want <= n || want > 65536)
+			return -E2BIG;
+		n = want;
+	}
 }
 
 void identity_done(struct identity *id)

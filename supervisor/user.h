@@ -14,6 +14,18 @@ struct identity {
 	char *home; /* canonical absolute path, or NULL when unusable */
 };
 
-/* Resolve a user name or numeric uid from the user database. -ESRCH if unknown. */
+/*
+ * Resolve a user name or numeric uid from the user database: uid, gid, name,
+ * home. -ESRCH if unknown. Fast: the passwd lookup stops at the first source
+ * that knows the user.
+ */
 int identity_resolve(const char *user, struct identity *ret);
+
+/*
+ * Fill in the supplementary groups. Slower: every group source configured in
+ * nsswitch.conf is asked (on Debian that loads nss-systemd), so the
+ * supervisor does this while the sandbox is being built.
+ */
+int identity_resolve_groups(struct identity *id);
+
 void identity_done(struct identity *id);

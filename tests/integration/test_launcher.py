@@ -33,6 +33,9 @@ def status_privileges(env):
     check(kv["Uid"].split() == [str(env.uid)] * 4, "wrong uid", kv)
     check(kv["Gid"].split() == [str(env.gid)] * 4, "wrong gid", kv)
     check("0" not in kv["Groups"].split(), "root group kept", kv)
+    want = sorted(str(g) for g in os.getgrouplist("nbwtest", env.gid))
+    check(sorted(kv["Groups"].split()) == want and len(want) >= 2,
+          "supplementary groups are not the user's", kv["Groups"], want)
 
 
 @test
