@@ -17,10 +17,10 @@ int caps_drop_bounding(void)
 		if (cap_drop_bound((cap_value_t)c) < 0 && errno != EINVAL)
 			return -errno;
 	/* Even a uid 0 inside would get no capabilities back from exec or setuid. */
-	if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
-					     SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |
-					     SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED,
-		  0, 0, 0) < 0)
+	if (prctl(PR_SET_SECUREBITS,
+	          SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
+	                  SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED,
+	          0, 0, 0) < 0)
 		return -errno;
 	return 0;
 }

@@ -33,10 +33,11 @@ const char *cgroup_controller_to_string(enum cgroup_controller c)
 /* pure parts */
 
 static void add_setting(struct cgroup_settings *s, enum cgroup_controller c, const char *file,
-			const char *limit, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+                        const char *limit, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 static void add_setting(struct cgroup_settings *s, enum cgroup_controller c, const char *file,
-			const char *limit, const char *fmt, ...)
+                        const char *limit, const char *fmt, ...)
 {
 	struct cgroup_setting *it = &s->items[s->n++];
 	va_list ap;
@@ -58,33 +59,33 @@ static const char *num_or_max(uint64_t v, char buf[static 32])
 }
 
 int cgroup_settings_compile(const struct profile_limits *l, const char *io_devnum,
-			    struct cgroup_settings *ret)
+                            struct cgroup_settings *ret)
 {
-	struct cgroup_settings s = { .n = 0 };
+	struct cgroup_settings s = {.n = 0};
 	char a[32], b[32];
 
 	if (l->memory != VALUE_MAX)
 		add_setting(&s, CGROUP_CONTROLLER_MEMORY, "memory.max", "memory", "%s",
-			    num_or_max(l->memory, a));
+		            num_or_max(l->memory, a));
 	if (l->memory_high != VALUE_MAX)
 		add_setting(&s, CGROUP_CONTROLLER_MEMORY, "memory.high", "memory_high", "%s",
-			    num_or_max(l->memory_high, a));
+		            num_or_max(l->memory_high, a));
 	if (l->swap != VALUE_MAX)
 		add_setting(&s, CGROUP_CONTROLLER_MEMORY, "memory.swap.max", "swap", "%s",
-			    num_or_max(l->swap, a));
+		            num_or_max(l->swap, a));
 	if (l->cpus_milli > 0)
 		/* period 100 ms; quota in microseconds per period */
 		add_setting(&s, CGROUP_CONTROLLER_CPU, "cpu.max", "cpus", "%u 100000",
-			    l->cpus_milli * 100);
+		            l->cpus_milli * 100);
 	if (l->pids != VALUE_MAX)
 		add_setting(&s, CGROUP_CONTROLLER_PIDS, "pids.max", "pids", "%s",
-			    num_or_max(l->pids, a));
+		            num_or_max(l->pids, a));
 	if (l->io_read != VALUE_MAX || l->io_write != VALUE_MAX) {
 		if (!io_devnum)
 			return -EINVAL;
 		add_setting(&s, CGROUP_CONTROLLER_IO, "io.max",
-			    l->io_read != VALUE_MAX ? "io_read" : "io_write", "%s rbps=%s wbps=%s",
-			    io_devnum, num_or_max(l->io_read, a), num_or_max(l->io_write, b));
+		            l->io_read != VALUE_MAX ? "io_read" : "io_write", "%s rbps=%s wbps=%s",
+		            io_devnum, num_or_max(l->io_read, a), num_or_max(l->io_write, b));
 	}
 	*ret = s;
 	return 0;
@@ -114,7 +115,7 @@ int cgroup_find_mount_in(const char *mountinfo, char **ret)
 		const char *end = strchr(line, '\n');
 		size_t len = end ? (size_t)(end - line) : strlen(line);
 		_cleanup_free_ char *copy = strndup(line, len);
-		char *fields[6] = { 0 }, *sep, *save = NULL, *tok;
+		char *fields[6] = {0}, *sep, *save = NULL, *tok;
 		int n = 0;
 
 		if (!copy)
@@ -184,13 +185,25 @@ int cgroup_parent_canonicalize(const char *s, char **ret)
 	r = path_canonicalize(s, &c);
 	if (r < 0)
 		return r;
-	/* components must be plain names: no interface-file look-alikes such as "cgroup.procs" */
+	/*
+	 * Components are plain names. Dots are allowed (systemd's "system.slice"),
+	 * but not at the start, nor a controller's prefix: "cgroup.procs" or
+	 * "memory.max" name interface files, not cgroups.
+	 */
 	for (const char *p = c; *p; p++)
 		if (*p != '/' && !name_char_ok(*p) && *p != '.')
 			return -EINVAL;
-	for (const char *p = c; (p = strchr(p, '/')); p++)
-		if (p[1] == '.')
+	for (const char *p = c; (p = strchr(p, '/')); p++) {
+		static const char *const prefixes[] = {"cgroup.",  "memory.", "cpu.",
+		                                       "cpuset.",  "io.",     "pids.",
+		                                       "hugetlb.", "rdma.",   "misc."};
+
+		if (p[1] == '.' || p[1] == 0)
 			return -EINVAL;
+		for (size_t i = 0; i < ELEMENTSOF(prefixes); i++)
+			if (strncmp(p + 1, prefixes[i], strlen(prefixes[i])) == 0)
+				return -EINVAL;
+	}
 	if (streq(c, "/"))
 		*ret = strdup("");
 	else
@@ -312,13 +325,13 @@ void cgroup_free(struct cgroup *cg)
 }
 
 int cgroup_create(const char *mount, const char *parent_rel, const char *id,
-		  const struct cgroup_settings *s, enum limits_enforce enforce,
-		  struct cgroup **ret, char ***ret_skipped, char **ret_error)
+                  const struct cgroup_settings *s, enum limits_enforce enforce, struct cgroup **ret,
+                  char ***ret_skipped, char **ret_error)
 {
 	_cleanup_close_ int pfd = -1, rootfd = -1;
 	struct cgroup *cg = NULL;
 	char root_ctrl[512] = "", parent_ctrl[512] = "", subtree[512] = "";
-	bool skip[_CGROUP_CONTROLLER_MAX] = { false };
+	bool skip[_CGROUP_CONTROLLER_MAX] = {false};
 	struct stat st;
 	int r;
 
@@ -326,7 +339,7 @@ int cgroup_create(const char *mount, const char *parent_rel, const char *id,
 	r = open_parent(mount, parent_rel, &pfd);
 	if (r < 0) {
 		if (asprintf(ret_error, "cannot create cgroup parent '%s/%s': %s", mount,
-			     parent_rel, strerror(-r)) < 0)
+		             parent_rel, strerror(-r)) < 0)
 			*ret_error = NULL;
 		return r;
 	}
@@ -352,27 +365,29 @@ int cgroup_create(const char *mount, const char *parent_rel, const char *id,
 
 				skip[c] = true;
 				if (asprintf(&line,
-					     "limit '%s' not enforced: this host's cgroup v2 hierarchy "
-					     "(%s) has no '%s' controller",
-					     s->items[i].limit, mount, name) >= 0)
+				             "limit '%s' not enforced: this host's cgroup v2 "
+				             "hierarchy "
+				             "(%s) has no '%s' controller",
+				             s->items[i].limit, mount, name) >= 0)
 					(void)strv_consume(ret_skipped, line);
 				continue;
 			}
 			if (asprintf(ret_error,
-				     "limit '%s' needs the cgroup v2 '%s' controller, which this "
-				     "host's cgroup2 hierarchy at %s does not have (it is bound to "
-				     "cgroup v1). Boot with systemd.unified_cgroup_hierarchy=1 or "
-				     "cgroup_no_v1=%s to move it to v2, or set [limits] enforce = "
-				     "best-effort to run without this limit",
-				     s->items[i].limit, name, mount, name) < 0)
+			             "limit '%s' needs the cgroup v2 '%s' controller, which this "
+			             "host's cgroup2 hierarchy at %s does not have (it is bound to "
+			             "cgroup v1). Boot with systemd.unified_cgroup_hierarchy=1 or "
+			             "cgroup_no_v1=%s to move it to v2, or set [limits] enforce = "
+			             "best-effort to run without this limit",
+			             s->items[i].limit, name, mount, name) < 0)
 				*ret_error = NULL;
 			return -EOPNOTSUPP;
 		}
 		if (!word_in(parent_ctrl, name)) {
 			if (asprintf(ret_error,
-				     "limit '%s' needs the '%s' controller, which is not delegated to "
-				     "%s/%s: enable it in the grandparent's cgroup.subtree_control",
-				     s->items[i].limit, name, mount, parent_rel) < 0)
+			             "limit '%s' needs the '%s' controller, which is not delegated "
+			             "to "
+			             "%s/%s: enable it in the grandparent's cgroup.subtree_control",
+			             s->items[i].limit, name, mount, parent_rel) < 0)
 				*ret_error = NULL;
 			return -EOPNOTSUPP;
 		}
@@ -380,8 +395,9 @@ int cgroup_create(const char *mount, const char *parent_rel, const char *id,
 		r = write_file_at(pfd, "cgroup.subtree_control", plus);
 		if (r < 0) {
 			if (asprintf(ret_error, "cannot enable the '%s' controller in %s/%s: %s%s",
-				     name, mount, parent_rel, strerror(-r),
-				     r == -EBUSY ? " (the parent has processes of its own)" : "") < 0)
+			             name, mount, parent_rel, strerror(-r),
+			             r == -EBUSY ? " (the parent has processes of its own)" : "") <
+			    0)
 				*ret_error = NULL;
 			return r;
 		}
@@ -407,7 +423,7 @@ int cgroup_create(const char *mount, const char *parent_rel, const char *id,
 		r = mkdirat(pfd, id, 0755) < 0 ? -errno : 0;
 	if (r < 0) {
 		if (asprintf(ret_error, "cannot create cgroup '%s': %s%s", cg->path, strerror(-r),
-			     r == -EEXIST ? " (a sandbox with this id is running)" : "") < 0)
+		             r == -EEXIST ? " (a sandbox with this id is running)" : "") < 0)
 			*ret_error = NULL;
 		cgroup_free(cg);
 		return r;
@@ -429,9 +445,9 @@ int cgroup_create(const char *mount, const char *parent_rel, const char *id,
 			continue;
 		r = write_file_at(cg->fd, s->items[i].file, s->items[i].value);
 		if (r < 0) {
-			if (asprintf(ret_error, "cannot set %s (%s = %s) in %s: %s", s->items[i].file,
-				     s->items[i].limit, s->items[i].value, cg->path,
-				     strerror(-r)) < 0)
+			if (asprintf(ret_error, "cannot set %s (%s = %s) in %s: %s",
+			             s->items[i].file, s->items[i].limit, s->items[i].value,
+			             cg->path, strerror(-r)) < 0)
 				*ret_error = NULL;
 			goto fail;
 		}
@@ -439,8 +455,8 @@ int cgroup_create(const char *mount, const char *parent_rel, const char *id,
 	*ret = cg;
 	return 0;
 fail:
-	if (!*ret_error && asprintf(ret_error, "cannot set up cgroup '%s': %s", cg->path,
-				    strerror(-r)) < 0)
+	if (!*ret_error &&
+	    asprintf(ret_error, "cannot set up cgroup '%s': %s", cg->path, strerror(-r)) < 0)
 		*ret_error = NULL;
 	(void)cgroup_destroy(cg);
 	return r;
@@ -502,7 +518,7 @@ int cgroup_kill(struct cgroup *cg, unsigned timeout_ms)
 	ev = openat(cg->fd, "cgroup.events", O_RDONLY | O_CLOEXEC);
 	for (;;) {
 		uint64_t now;
-		struct pollfd p = { .fd = ev, .events = POLLPRI };
+		struct pollfd p = {.fd = ev, .events = POLLPRI};
 
 		r = populated(cg);
 		if (r <= 0)

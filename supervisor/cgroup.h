@@ -32,7 +32,7 @@ const char *cgroup_controller_to_string(enum cgroup_controller c);
 struct cgroup_setting {
 	enum cgroup_controller controller;
 	const char *file;  /* "memory.max" */
-	char value[96];	   /* "2147483648", "150000 100000", "254:0 wbps=10485760" */
+	char value[96];    /* "2147483648", "150000 100000", "254:0 wbps=10485760" */
 	const char *limit; /* the profile key it came from, for messages */
 };
 
@@ -46,7 +46,7 @@ struct cgroup_settings {
  * io_devnum is the "MAJ:MIN" of the IO device, or NULL if there are no IO limits.
  */
 int cgroup_settings_compile(const struct profile_limits *l, const char *io_devnum,
-			    struct cgroup_settings *ret);
+                            struct cgroup_settings *ret);
 
 /* Parse mountinfo text for the first cgroup2 mount point (pure). */
 int cgroup_find_mount_in(const char *mountinfo, char **ret);
@@ -61,7 +61,7 @@ struct cgroup {
 	char *mount;  /* cgroup2 mount point */
 	char *parent; /* absolute path of the parent directory */
 	char *path;   /* absolute path of the leaf */
-	int fd;	      /* O_DIRECTORY fd of the leaf */
+	int fd;       /* O_DIRECTORY fd of the leaf */
 	uint64_t id;  /* cgroup id (inode number), for BPF maps and events */
 };
 
@@ -72,8 +72,8 @@ struct cgroup {
  * in *ret_skipped (one line each). Any other failure removes the leaf again.
  */
 int cgroup_create(const char *mount, const char *parent_rel, const char *id,
-		  const struct cgroup_settings *s, enum limits_enforce enforce,
-		  struct cgroup **ret, char ***ret_skipped, char **ret_error);
+                  const struct cgroup_settings *s, enum limits_enforce enforce, struct cgroup **ret,
+                  char ***ret_skipped, char **ret_error);
 
 /* Kill everything in the leaf (cgroup.kill) and wait until it is empty. */
 int cgroup_kill(struct cgroup *cg, unsigned timeout_ms);
@@ -82,7 +82,6 @@ int cgroup_destroy(struct cgroup *cg);
 void cgroup_free(struct cgroup *cg);
 
 /* Read a "key value" line from a flat-keyed file such as cpu.stat. */
-int cgroup_read_keyed(const struct cgroup *cg, const char *file, const char *key,
-		      uint64_t *ret);
+int cgroup_read_keyed(const struct cgroup *cg, const char *file, const char *key, uint64_t *ret);
 /* Read a single-number file such as memory.peak. */
 int cgroup_read_u64(const struct cgroup *cg, const char *file, uint64_t *ret);

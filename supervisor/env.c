@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cleanup.h"
 #include "env.h"
 #include "util.h"
 
@@ -58,7 +59,7 @@ static char *kv(const char *name, const char *value)
 }
 
 int env_build(char *const *caller_env, const struct profile *p, const struct identity *id,
-	      char *const *cli_env, char ***ret)
+              char *const *cli_env, char ***ret)
 {
 	char **env = calloc(1, sizeof(char *));
 	int r = 0;
@@ -66,14 +67,15 @@ int env_build(char *const *caller_env, const struct profile *p, const struct ide
 	if (!env)
 		return -ENOMEM;
 	for (char *const *e = caller_env; e && *e && r >= 0; e++) {
-		char name[256];
+		_cleanup_free_ char *name = NULL;
 		size_t n = name_len(*e);
 
-		if (n == 0 || n >= sizeof(name) || !strchr(*e, '='))
+		if (n == 0 || !strchr(*e, '='))
 			continue;
-		memcpy(name, *e, n);
-		name[n] = 0;
-		if (matches_any(&p->env_keep, name))
+		name = strndup(*e, n);
+		if (!name)
+			r = -ENOMEM;
+		else if (matches_any(&p->env_keep, name))
 			r = env_put(&env, strdup(*e));
 	}
 	/* who the command is: never taken from the caller */
@@ -114,7 +116,8 @@ bool env_args_match(const char *pattern, char *const *argv)
 			const char *eq = strchr(argv[i], '=');
 
 			if (k == 1 && eq) {
-				snprintf(joined, sizeof(joined), "%.*s", (int)(eq - argv[i]), argv[i]);
+				snprintf(joined, sizeof(joined), "%.*s", (int)(eq - argv[i]),
+				         argv[i]);
 				if (fnmatch(words[0], joined, 0) == 0) {
 					found = true;
 					break;
@@ -138,28 +141,25 @@ out:
 	return found;
 }
 
-int env_check_debug(const struct profile *p, char *const *envp, char *const *argv,
-		    char **ret_error)
+int env_check_debug(const struct profile *p, char *const *envp, char *const *argv, char **ret_error)
 {
 	*ret_error = NULL;
 	if (p->environment != ENVIRONMENT_PRODUCTION)
 		return 0;
 	for (char *const *e = envp; e && *e; e++) {
-		char name[256];
-		size_t n = name_len(*e);
+		_cleanup_free_ char *name = strndup(*e, name_len(*e));
 
-		if (n >= sizeof(name))
-			continue;
-		memcpy(name, *e, n);
-		name[n] = 0;
+		if (!name)
+			return -ENOMEM;
 		for (size_t i = 0; i < p->debug_deny_env.n; i++)
 			if (fnmatch(p->debug_deny_env.items[i].value, name, 0) == 0) {
 				const struct item *it = &p->debug_deny_env.items[i];
 
-				if (asprintf(ret_error,
-					     "debug setting refused in a production profile: "
-					     "environment variable %s matches deny_env '%s' (%s:%u)",
-					     name, it->value, it->origin.file, it->origin.line) < 0)
+				if (asprintf(
+					    ret_error,
+					    "debug setting refused in a production profile: "
+					    "environment variable %s matches deny_env '%s' (%s:%u)",
+					    name, it->value, it->origin.file, it->origin.line) < 0)
 					*ret_error = NULL;
 				return -EPERM;
 			}
@@ -170,9 +170,9 @@ int env_check_debug(const struct profile *p, char *const *envp, char *const *arg
 		/* argv[0] is the program, not a switch */
 		if (argv && argv[0] && env_args_match(it->value, argv + 1)) {
 			if (asprintf(ret_error,
-				     "debug setting refused in a production profile: arguments "
-				     "match deny_args '%s' (%s:%u)",
-				     it->value, it->origin.file, it->origin.line) < 0)
+			             "debug setting refused in a production profile: arguments "
+			             "match deny_args '%s' (%s:%u)",
+			             it->value, it->origin.file, it->origin.line) < 0)
 				*ret_error = NULL;
 			return -EPERM;
 		}

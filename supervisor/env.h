@@ -12,7 +12,7 @@
 #define ENV_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 
 int env_build(char *const *caller_env, const struct profile *p, const struct identity *id,
-	      char *const *cli_env, char ***ret);
+              char *const *cli_env, char ***ret);
 
 /*
  * For production profiles: refuse debug switches. Returns -EPERM and a
@@ -20,7 +20,7 @@ int env_build(char *const *caller_env, const struct profile *p, const struct ide
  * an argument in argv matches [debug] deny_args. 0 otherwise.
  */
 int env_check_debug(const struct profile *p, char *const *envp, char *const *argv,
-		    char **ret_error);
+                    char **ret_error);
 
 /* Does argv contain the (space-separated) argument sequence in pattern? (pure) */
 bool env_args_match(const char *pattern, char *const *argv);

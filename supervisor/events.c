@@ -33,8 +33,9 @@ int events_open(const char *path, const struct events_context *ctx, struct event
 	if (streq(path, "-")) {
 		e->fd = STDERR_FILENO;
 	} else if (path) {
-		e->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
-			     0640);
+		e->fd = open(path,
+		             O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+		             0640);
 		if (e->fd < 0) {
 			int r = -errno;
 
@@ -63,10 +64,10 @@ void events_close(struct events *e)
 }
 
 json_t *event_new(const char *kind, const char *category, const char *type, const char *action,
-		  const char *outcome)
+                  const char *outcome)
 {
 	return json_pack("{s:{s:s, s:[s], s:[s], s:s, s:s}}", "event", "kind", kind, "category",
-			 category, "type", type, "action", action, "outcome", outcome);
+	                 category, "type", type, "action", action, "outcome", outcome);
 }
 
 static json_t *object_at(json_t *ev, const char *key)

@@ -37,7 +37,7 @@ void events_close(struct events *e);
  * passes it to events_emit(), which always consumes it.
  */
 json_t *event_new(const char *kind, const char *category, const char *type, const char *action,
-		  const char *outcome);
+                  const char *outcome);
 /* Set nbwarden.rule and nbwarden.verdict. */
 void event_set_rule(json_t *ev, const char *rule, const char *verdict);
 

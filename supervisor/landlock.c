@@ -9,8 +9,8 @@
 #include "landlock.h"
 #include "sys.h"
 
-#define ACCESS_FILE                                                                                \
-	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |                              \
+#define ACCESS_FILE                                                   \
+	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | \
 	 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE)
 
 int landlock_probe_abi(void)
@@ -25,10 +25,10 @@ int landlock_probe_abi(void)
 static uint64_t handled_write(int abi)
 {
 	uint64_t a = LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |
-		     LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |
-		     LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
-		     LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
-		     LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM;
+	             LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |
+	             LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
+	             LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
+	             LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM;
 
 	if (abi >= 2)
 		a |= LANDLOCK_ACCESS_FS_REFER;
@@ -45,7 +45,7 @@ uint64_t landlock_write_access(int abi)
 
 int landlock_plan_init(struct landlock_plan *p, int abi)
 {
-	*p = (struct landlock_plan){ .abi = abi };
+	*p = (struct landlock_plan){.abi = abi};
 	if (abi < 1)
 		return -EOPNOTSUPP;
 	p->handled_fs = LANDLOCK_ACCESS_FS_EXECUTE | handled_write(abi);
@@ -101,12 +101,12 @@ int landlock_apply(const struct landlock_plan *p, const char **ret_path)
 
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct landlock_rule *r = &p->rules[i];
-		struct landlock_path_beneath_attr pb = { .allowed_access = r->access };
+		struct landlock_path_beneath_attr pb = {.allowed_access = r->access};
 		_cleanup_close_ int fd = -1;
 		struct stat st;
 
 		fd = sys_openat2(AT_FDCWD, r->path, O_PATH | O_CLOEXEC, 0,
-				 RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+		                 RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 		if (fd < 0) {
 			if (errno == ENOENT && r->optional)
 				continue;

@@ -17,9 +17,9 @@
 #include <stddef.h>
 
 struct landlock_rule {
-	char *path;	 /* inside the sandbox */
+	char *path;      /* inside the sandbox */
 	uint64_t access; /* LANDLOCK_ACCESS_FS_* */
-	bool optional;	 /* a missing path is skipped rather than fatal */
+	bool optional;   /* a missing path is skipped rather than fatal */
 };
 
 struct landlock_plan {

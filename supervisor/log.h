@@ -36,13 +36,13 @@ int log_internal(enum log_level level, int error, const char *fmt, ...)
 int log_internalv(enum log_level level, int error, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 
-#define log_error(...)	 ((void)log_internal(LOG_LEVEL_ERROR, 0, __VA_ARGS__))
+#define log_error(...)   ((void)log_internal(LOG_LEVEL_ERROR, 0, __VA_ARGS__))
 #define log_warning(...) ((void)log_internal(LOG_LEVEL_WARNING, 0, __VA_ARGS__))
-#define log_info(...)	 ((void)log_internal(LOG_LEVEL_INFO, 0, __VA_ARGS__))
-#define log_debug(...)	 ((void)log_internal(LOG_LEVEL_DEBUG, 0, __VA_ARGS__))
+#define log_info(...)    ((void)log_internal(LOG_LEVEL_INFO, 0, __VA_ARGS__))
+#define log_debug(...)   ((void)log_internal(LOG_LEVEL_DEBUG, 0, __VA_ARGS__))
 
-#define log_error_errno(e, ...)	  log_internal(LOG_LEVEL_ERROR, (e), __VA_ARGS__)
+#define log_error_errno(e, ...)   log_internal(LOG_LEVEL_ERROR, (e), __VA_ARGS__)
 #define log_warning_errno(e, ...) log_internal(LOG_LEVEL_WARNING, (e), __VA_ARGS__)
-#define log_debug_errno(e, ...)	  log_internal(LOG_LEVEL_DEBUG, (e), __VA_ARGS__)
+#define log_debug_errno(e, ...)   log_internal(LOG_LEVEL_DEBUG, (e), __VA_ARGS__)
 
 #define log_oom() log_error_errno(-ENOMEM, "out of memory")

@@ -56,7 +56,9 @@ static const char usage_run[] =
 	"      --id ID               sandbox id (names the cgroup leaf and the events;\n"
 	"                            default: generated)\n"
 	"      --cgroup-parent PATH  parent of the leaf, relative to the cgroup2 mount\n"
-	"                            (default: " "nbwarden" ")\n"
+	"                            (default: "
+	"nbwarden"
+	")\n"
 	"  -C, --cwd DIR             working directory inside the sandbox (default: the\n"
 	"                            current one if visible, else the user's home, else /)\n"
 	"  -e, --env NAME=VALUE      set a variable (repeatable); other variables are\n"
@@ -84,18 +86,18 @@ static const char usage_profile[] =
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "profile", required_argument, NULL, 'p' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "id", required_argument, NULL, 'I' },
-		{ "cgroup-parent", required_argument, NULL, 'G' },
-		{ "cwd", required_argument, NULL, 'C' },
-		{ "env", required_argument, NULL, 'e' },
-		{ "events", required_argument, NULL, 'E' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
+		{"profile", required_argument, NULL, 'p'},
+		{"user", required_argument, NULL, 'u'},
+		{"id", required_argument, NULL, 'I'},
+		{"cgroup-parent", required_argument, NULL, 'G'},
+		{"cwd", required_argument, NULL, 'C'},
+		{"env", required_argument, NULL, 'e'},
+		{"events", required_argument, NULL, 'E'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
 		{},
 	};
-	struct run_options o = { .profile = "default" };
+	struct run_options o = {.profile = "default"};
 	char **env = NULL;
 	int c, code;
 
@@ -175,7 +177,7 @@ static int cmd_profile_check(int argc, char **argv)
 		}
 		r = profile_load(path, profile_search_default(), 0, &p, &errors);
 		if (r < 0) {
-			STRV_FOREACH(e, errors)
+			STRV_FOREACH (e, errors)
 				fprintf(stderr, "%s\n", *e);
 			bad++;
 		} else {
@@ -198,7 +200,7 @@ static int cmd_profile_show(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	r = profile_load(argv[0], profile_search_default(), 0, &p, &errors);
-	STRV_FOREACH(e, errors)
+	STRV_FOREACH (e, errors)
 		fprintf(stderr, "%s\n", *e);
 	strv_free(errors);
 	if (r < 0)

@@ -42,8 +42,8 @@ static int expand_home(const char *path, const char *home, char **ret)
 }
 
 static int plan_add(struct mount_plan *m, enum mount_op_type type, const char *path,
-		    const char *home, uint64_t size, uint32_t mode, struct origin origin,
-		    char **ret_error)
+                    const char *home, uint64_t size, uint32_t mode, struct origin origin,
+                    char **ret_error)
 {
 	struct mount_op *n;
 	char *target = NULL;
@@ -52,7 +52,7 @@ static int plan_add(struct mount_plan *m, enum mount_op_type type, const char *p
 	r = expand_home(path, home, &target);
 	if (r == -ENOENT) {
 		if (asprintf(ret_error, "%s:%u: %s '%s' uses ~ but the user has no usable home",
-			     origin.file, origin.line, op_names[type], path) < 0)
+		             origin.file, origin.line, op_names[type], path) < 0)
 			*ret_error = NULL;
 		return -EINVAL;
 	}
@@ -65,17 +65,18 @@ static int plan_add(struct mount_plan *m, enum mount_op_type type, const char *p
 	for (size_t i = 0; i < m->n_ops; i++)
 		if (streq(m->ops[i].target, target)) {
 			if (asprintf(ret_error, "%s:%u: %s '%s' names the same place as %s (%s:%u)",
-				     origin.file, origin.line, op_names[type], target,
-				     op_names[m->ops[i].type], m->ops[i].origin.file,
-				     m->ops[i].origin.line) < 0)
+			             origin.file, origin.line, op_names[type], target,
+			             op_names[m->ops[i].type], m->ops[i].origin.file,
+			             m->ops[i].origin.line) < 0)
 				*ret_error = NULL;
 			free(target);
 			return -EINVAL;
 		}
 	if (path_startswith(target, "/proc") || path_startswith(target, "/sys") ||
 	    streq(target, "/dev")) {
-		if (asprintf(ret_error, "%s:%u: %s '%s': /proc, /sys and /dev are set up by nbwarden",
-			     origin.file, origin.line, op_names[type], target) < 0)
+		if (asprintf(ret_error,
+		             "%s:%u: %s '%s': /proc, /sys and /dev are set up by nbwarden",
+		             origin.file, origin.line, op_names[type], target) < 0)
 			*ret_error = NULL;
 		free(target);
 		return -EINVAL;
@@ -103,16 +104,16 @@ static int op_cmp(const void *a, const void *b)
 }
 
 int mount_plan_compile(const struct profile *p, const char *home, struct mount_plan *ret,
-		       char **ret_error)
+                       char **ret_error)
 {
-	struct mount_plan m = { 0 };
+	struct mount_plan m = {0};
 	const struct {
 		const struct list *l;
 		enum mount_op_type type;
 	} lists[] = {
-		{ &p->hide, MOUNT_OP_HIDE },
-		{ &p->writable, MOUNT_OP_BIND_RW },
-		{ &p->read_only, MOUNT_OP_BIND_RO },
+		{&p->hide, MOUNT_OP_HIDE},
+		{&p->writable, MOUNT_OP_BIND_RW},
+		{&p->read_only, MOUNT_OP_BIND_RO},
 	};
 	int r = 0;
 
@@ -120,10 +121,10 @@ int mount_plan_compile(const struct profile *p, const char *home, struct mount_p
 	for (size_t l = 0; l < ELEMENTSOF(lists) && r >= 0; l++)
 		for (size_t i = 0; i < lists[l].l->n && r >= 0; i++)
 			r = plan_add(&m, lists[l].type, lists[l].l->items[i].value, home, 0, 0,
-				     lists[l].l->items[i].origin, ret_error);
+			             lists[l].l->items[i].origin, ret_error);
 	for (size_t i = 0; i < p->n_tmpfs && r >= 0; i++)
 		r = plan_add(&m, MOUNT_OP_TMPFS, p->tmpfs[i].path, home, p->tmpfs[i].size,
-			     p->tmpfs[i].mode, p->tmpfs[i].origin, ret_error);
+		             p->tmpfs[i].mode, p->tmpfs[i].origin, ret_error);
 	if (r < 0) {
 		mount_plan_done(&m);
 		return r;
@@ -147,10 +148,10 @@ void mount_plan_done(struct mount_plan *m)
 
 static int set_attr(int mnt, uint64_t set, uint64_t clr, bool recursive)
 {
-	struct mount_attr attr = { .attr_set = set, .attr_clr = clr };
+	struct mount_attr attr = {.attr_set = set, .attr_clr = clr};
 
 	if (mount_setattr(mnt, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
-			  sizeof(attr)) < 0)
+	                  sizeof(attr)) < 0)
 		return -errno;
 	return 0;
 }
@@ -170,12 +171,12 @@ int mount_plan_open_sources(struct mount_plan *m, char **ret_error)
 		if (op->type != MOUNT_OP_BIND_RW || op->source_fd >= 0)
 			continue;
 		fd = sys_openat2(AT_FDCWD, op->target, O_PATH | O_CLOEXEC, 0,
-				 RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+		                 RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 		if (fd < 0) {
 			r = -errno;
-			why = r == -ENOENT ? "does not exist (writable paths must exist)"
+			why = r == -ENOENT  ? "does not exist (writable paths must exist)"
 			      : r == -ELOOP ? "goes through a symlink (name the real path)"
-					    : NULL;
+			                    : NULL;
 			goto fail;
 		}
 		if (fstat(fd, &st) < 0) {
@@ -187,21 +188,23 @@ int mount_plan_open_sources(struct mount_plan *m, char **ret_error)
 			why = "is neither a directory nor a regular file";
 			goto fail;
 		}
-		op->source_fd = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		op->source_fd =
+			open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 		if (op->source_fd < 0) {
 			r = -errno;
 			goto fail;
 		}
 		/* writable, but never a place to run or escalate from */
-		r = set_attr(op->source_fd, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
-			     MOUNT_ATTR_RDONLY, false);
+		r = set_attr(op->source_fd,
+		             MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+		             MOUNT_ATTR_RDONLY, false);
 		if (r < 0)
 			goto fail;
 		continue;
 	fail:
 		if (asprintf(ret_error, "%s:%u: writable path '%s' %s%s", op->origin.file,
-			     op->origin.line, op->target, why ? why : "cannot be opened: ",
-			     why ? "" : strerror(-r)) < 0)
+		             op->origin.line, op->target,
+		             why ? why : "cannot be opened: ", why ? "" : strerror(-r)) < 0)
 			*ret_error = NULL;
 		return r;
 	}
@@ -212,9 +215,9 @@ int mount_plan_open_sources(struct mount_plan *m, char **ret_error)
 /* child */
 
 struct apply {
-	int root;	/* the new tree, attached on top of / */
-	int empty;	/* template for hidden directories (detached), or -1 */
-	int *ro_later;	/* mounts made read-only once populated */
+	int root;      /* the new tree, attached on top of / */
+	int empty;     /* template for hidden directories (detached), or -1 */
+	int *ro_later; /* mounts made read-only once populated */
 	size_t n_ro_later;
 	const char **own; /* tmpfs targets we created: mount points may be made below */
 	size_t n_own;
@@ -236,7 +239,7 @@ static int open_in_root(struct apply *a, const char *path, int flags)
 	if (!*path)
 		path = ".";
 	return sys_openat2(a->root, path, (uint64_t)(flags | O_CLOEXEC), 0,
-			   RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+	                   RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 }
 
 static bool below_own_tmpfs(struct apply *a, const char *target)
@@ -273,8 +276,8 @@ static int make_mount_point(struct apply *a, const char *target, bool directory)
 		p += n;
 		last = p[strspn(p, "/")] == 0;
 		if (last && !directory) {
-			next = openat(dfd, buf, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
-				      0644);
+			next = openat(dfd, buf,
+			              O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
 			if (next < 0 && errno == EEXIST)
 				return 0;
 			if (next < 0)
@@ -285,7 +288,7 @@ static int make_mount_point(struct apply *a, const char *target, bool directory)
 		if (mkdirat(dfd, buf, 0755) < 0 && errno != EEXIST)
 			return -errno;
 		next = sys_openat2(dfd, buf, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
-				   RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+		                   RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 		if (next < 0)
 			return -errno;
 		close(dfd);
@@ -346,13 +349,13 @@ static int clone_host(const char *path, uint64_t attrs)
  */
 static int clone_empty(struct apply *a)
 {
-	static const char *const opts[] = { "size", "4k", "nr_inodes", "16", "mode", "0755", NULL };
+	static const char *const opts[] = {"size", "4k", "nr_inodes", "16", "mode", "0755", NULL};
 	int m;
 
 	if (a->empty < 0) {
 		a->empty = new_fs("tmpfs", opts,
-				  MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-					  MOUNT_ATTR_NOEXEC);
+		                  MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+		                          MOUNT_ATTR_NOEXEC);
 		if (a->empty < 0)
 			return a->empty;
 	}
@@ -376,8 +379,8 @@ static int mask(struct apply *a, const char *target, bool own)
 	if (fstat(t, &st) < 0)
 		return -errno;
 	if (S_ISDIR(st.st_mode) && own) {
-		static const char *const opts[] = { "size", "4k", "nr_inodes", "64", "mode",
-						    "0755", NULL };
+		static const char *const opts[] = {"size", "4k",   "nr_inodes", "64",
+		                                   "mode", "0755", NULL};
 
 		m = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	} else if (S_ISDIR(st.st_mode)) {
@@ -385,7 +388,7 @@ static int mask(struct apply *a, const char *target, bool own)
 	} else {
 		/* /dev/null on a nodev mount: any open() fails with EACCES */
 		m = clone_host("/dev/null", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-						    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+		                                    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	}
 	if (m < 0)
 		return m;
@@ -431,17 +434,16 @@ static int detach_copy(const char *rel)
 
 static int setup_proc(struct apply *a)
 {
-	static const char *const ro[] = { "/proc/sys", "/proc/sysrq-trigger", "/proc/irq",
-					  "/proc/bus", "/proc/fs" };
+	static const char *const ro[] = {"/proc/sys", "/proc/sysrq-trigger", "/proc/irq",
+	                                 "/proc/bus", "/proc/fs"};
 	/*
 	 * Readable without privileges and telling about the host. (kcore,
 	 * kallsyms and kpage* need capabilities a sandbox never has, even as
 	 * uid 0: no need to mask them.)
 	 */
-	static const char *const masked[] = { "/proc/keys",	    "/proc/timer_list",
-					      "/proc/sched_debug", "/proc/latency_stats",
-					      "/proc/acpi",	    "/proc/scsi",
-					      "/proc/asound" };
+	static const char *const masked[] = {
+		"/proc/keys", "/proc/timer_list", "/proc/sched_debug", "/proc/latency_stats",
+		"/proc/acpi", "/proc/scsi",       "/proc/asound"};
 	_cleanup_close_ int m = -1;
 	int r;
 
@@ -473,7 +475,7 @@ static int setup_sys(struct apply *a)
 	 * Firmware tables and RAPL energy counters (a power side channel). A
 	 * fresh sysfs has nothing mounted on kernel/debug or kernel/tracing.
 	 */
-	static const char *const masked[] = { "/sys/firmware", "/sys/devices/virtual/powercap" };
+	static const char *const masked[] = {"/sys/firmware", "/sys/devices/virtual/powercap"};
 	_cleanup_close_ int m = -1, cg = -1;
 	int r;
 
@@ -481,7 +483,7 @@ static int setup_sys(struct apply *a)
 	if (r < 0)
 		return fail(a, r, "detach the host's %s", "/sys");
 	m = new_fs("sysfs", NULL,
-		   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	           MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	if (m < 0)
 		return fail(a, m, "mount sysfs on %s", "/sys");
 	r = attach(a, m, "/sys");
@@ -489,7 +491,7 @@ static int setup_sys(struct apply *a)
 		return fail(a, r, "attach sysfs on %s", "/sys");
 	/* the sandbox's own cgroup (we are in a new cgroup namespace), read-only */
 	cg = new_fs("cgroup2", NULL,
-		    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	            MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	if (cg < 0)
 		return fail(a, cg, "mount cgroup2 on %s", "/sys/fs/cgroup");
 	r = attach(a, cg, "/sys/fs/cgroup");
@@ -505,15 +507,15 @@ static int setup_sys(struct apply *a)
 
 static int setup_dev(struct apply *a)
 {
-	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+	static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
 	static const char *const links[][2] = {
-		{ "fd", "/proc/self/fd" },	   { "stdin", "/proc/self/fd/0" },
-		{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
-		{ "ptmx", "pts/ptmx" },
+		{"fd", "/proc/self/fd"},       {"stdin", "/proc/self/fd/0"},
+		{"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
+		{"ptmx", "pts/ptmx"},
 	};
-	static const char *const dev_opts[] = { "size", "64k", "nr_inodes", "128", "mode", "0755",
-						NULL };
-	static const char *const pts_opts[] = { "ptmxmode", "0666", "mode", "0620", NULL };
+	static const char *const dev_opts[] = {"size", "64k",  "nr_inodes", "128",
+	                                       "mode", "0755", NULL};
+	static const char *const pts_opts[] = {"ptmxmode", "0666", "mode", "0620", NULL};
 	_cleanup_close_ int m = -1, d = -1, pts = -1;
 	int r;
 
@@ -591,7 +593,7 @@ static int apply_op(struct apply *a, const struct mount_plan *plan, size_t i)
 
 	case MOUNT_OP_TMPFS: {
 		char size[32], mode[16];
-		const char *opts[] = { "size", size, "mode", mode, NULL };
+		const char *opts[] = {"size", size, "mode", mode, NULL};
 
 		snprintf(size, sizeof(size), "%llu", (unsigned long long)op->size);
 		snprintf(mode, sizeof(mode), "%o", op->mode);
@@ -641,7 +643,7 @@ static int apply_op(struct apply *a, const struct mount_plan *plan, size_t i)
 
 int mount_apply(const struct mount_plan *m, char *ret_what, size_t what_size)
 {
-	struct apply a = { .root = -1, .empty = -1, .what = ret_what, .what_size = what_size };
+	struct apply a = {.root = -1, .empty = -1, .what = ret_what, .what_size = what_size};
 	_cleanup_free_ int *ro_later = NULL;
 	_cleanup_free_ const char **own = NULL;
 	int r;

@@ -33,10 +33,10 @@ enum mount_op_type {
 
 struct mount_op {
 	enum mount_op_type type;
-	char *target;	/* absolute, canonical, inside the sandbox */
-	uint64_t size;	/* tmpfs */
-	uint32_t mode;	/* tmpfs */
-	int source_fd;	/* BIND_RW: detached mount from open_tree() in the parent, or -1 */
+	char *target;  /* absolute, canonical, inside the sandbox */
+	uint64_t size; /* tmpfs */
+	uint32_t mode; /* tmpfs */
+	int source_fd; /* BIND_RW: detached mount from open_tree() in the parent, or -1 */
 	struct origin origin;
 };
 
@@ -50,7 +50,7 @@ struct mount_plan {
  * absolute). Sorted so that a mount point's parents are mounted first.
  */
 int mount_plan_compile(const struct profile *p, const char *home, struct mount_plan *ret,
-		       char **ret_error);
+                       char **ret_error);
 void mount_plan_done(struct mount_plan *m);
 
 const char *mount_op_type_to_string(enum mount_op_type t);

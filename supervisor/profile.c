@@ -60,7 +60,7 @@ static const char *const enforce_names[_LIMITS_ENFORCE_MAX + 1] = {
 	[LIMITS_ENFORCE_STRICT] = "strict",
 	[LIMITS_ENFORCE_BEST_EFFORT] = "best-effort",
 };
-static const char *const bool_names[] = { "no", "yes", NULL };
+static const char *const bool_names[] = {"no", "yes", NULL};
 
 const char *environment_kind_to_string(enum environment_kind k)
 {
@@ -110,8 +110,8 @@ enum key_type {
 	KT_DURATION,
 	KT_NOFILE,
 	KT_DEVICE,
-	KT_PATHS,	/* absolute paths */
-	KT_HOME_PATHS,	/* absolute or "~/..." paths */
+	KT_PATHS,      /* absolute paths */
+	KT_HOME_PATHS, /* absolute or "~/..." paths */
 	KT_ENV_PATTERNS,
 	KT_ENV_SET,
 	KT_ARG_PATTERNS,
@@ -124,52 +124,52 @@ struct key_def {
 	const char *section;
 	const char *name;
 	enum key_type type;
-	int pkey;	    /* scalar slot, or -1 */
-	size_t offset;	    /* into struct profile */
+	int pkey;      /* scalar slot, or -1 */
+	size_t offset; /* into struct profile */
 	const char *const *enum_names;
-	const char *help;   /* one-line description, printed by "profile show" */
+	const char *help; /* one-line description, printed by "profile show" */
 };
 
 #define OFF(f) offsetof(struct profile, f)
 
 static const struct key_def keys[] = {
-	{ "profile", "include", KT_INCLUDE, -1, 0, NULL, NULL },
-	{ "profile", "description", KT_STRING, PKEY_DESCRIPTION, OFF(description), NULL, NULL },
-	{ "profile", "environment", KT_ENUM, PKEY_ENVIRONMENT, OFF(environment), environment_names,
-	  NULL },
-	{ "profile", "user", KT_USER, PKEY_USER, OFF(user), NULL, NULL },
-	{ "profile", "allow_root", KT_BOOL, PKEY_ALLOW_ROOT, OFF(allow_root), NULL, NULL },
-	{ "exec", "allow", KT_PATHS, -1, OFF(exec_allow), NULL, NULL },
-	{ "filesystem", "read_only", KT_HOME_PATHS, -1, OFF(read_only), NULL, NULL },
-	{ "filesystem", "hide", KT_HOME_PATHS, -1, OFF(hide), NULL, NULL },
-	{ "filesystem", "writable", KT_HOME_PATHS, -1, OFF(writable), NULL, NULL },
-	{ "filesystem", "tmpfs", KT_TMPFS, -1, OFF(tmpfs), NULL, NULL },
-	{ "network", "mode", KT_ENUM, PKEY_NET_MODE, OFF(net_mode), net_mode_names, NULL },
-	{ "network", "bind", KT_ENUM, PKEY_NET_BIND, OFF(net_bind), net_bind_names, NULL },
-	{ "network", "allow", KT_NET_RULE, -1, OFF(net_allow), NULL, NULL },
-	{ "syscalls", "deny", KT_SYSCALLS, -1, OFF(syscall_deny), NULL, NULL },
-	{ "syscalls", "action", KT_ENUM, PKEY_SYSCALL_ACTION, OFF(syscall_action),
-	  syscall_action_names, NULL },
-	{ "limits", "memory", KT_SIZE, PKEY_MEMORY, OFF(limits.memory), NULL, NULL },
-	{ "limits", "memory_high", KT_SIZE, PKEY_MEMORY_HIGH, OFF(limits.memory_high), NULL, NULL },
-	{ "limits", "swap", KT_SIZE, PKEY_SWAP, OFF(limits.swap), NULL, NULL },
-	{ "limits", "cpus", KT_CPUS, PKEY_CPUS, OFF(limits.cpus_milli), NULL, NULL },
-	{ "limits", "pids", KT_COUNT, PKEY_PIDS, OFF(limits.pids), NULL, NULL },
-	{ "limits", "io_read", KT_SIZE, PKEY_IO_READ, OFF(limits.io_read), NULL, NULL },
-	{ "limits", "io_write", KT_SIZE, PKEY_IO_WRITE, OFF(limits.io_write), NULL, NULL },
-	{ "limits", "io_device", KT_DEVICE, PKEY_IO_DEVICE, OFF(limits.io_device), NULL, NULL },
-	{ "limits", "wall_time", KT_DURATION, PKEY_WALL_TIME, OFF(limits.wall_time), NULL, NULL },
-	{ "limits", "nofile", KT_NOFILE, PKEY_NOFILE, OFF(limits.nofile), NULL, NULL },
-	{ "limits", "enforce", KT_ENUM, PKEY_ENFORCE, OFF(limits.enforce), enforce_names, NULL },
-	{ "environment", "keep", KT_ENV_PATTERNS, -1, OFF(env_keep), NULL, NULL },
-	{ "environment", "set", KT_ENV_SET, -1, OFF(env_set), NULL, NULL },
-	{ "debug", "deny_env", KT_ENV_PATTERNS, -1, OFF(debug_deny_env), NULL, NULL },
-	{ "debug", "deny_args", KT_ARG_PATTERNS, -1, OFF(debug_deny_args), NULL, NULL },
+	{"profile", "include", KT_INCLUDE, -1, 0, NULL, NULL},
+	{"profile", "description", KT_STRING, PKEY_DESCRIPTION, OFF(description), NULL, NULL},
+	{"profile", "environment", KT_ENUM, PKEY_ENVIRONMENT, OFF(environment), environment_names,
+         NULL},
+	{"profile", "user", KT_USER, PKEY_USER, OFF(user), NULL, NULL},
+	{"profile", "allow_root", KT_BOOL, PKEY_ALLOW_ROOT, OFF(allow_root), NULL, NULL},
+	{"exec", "allow", KT_PATHS, -1, OFF(exec_allow), NULL, NULL},
+	{"filesystem", "read_only", KT_HOME_PATHS, -1, OFF(read_only), NULL, NULL},
+	{"filesystem", "hide", KT_HOME_PATHS, -1, OFF(hide), NULL, NULL},
+	{"filesystem", "writable", KT_HOME_PATHS, -1, OFF(writable), NULL, NULL},
+	{"filesystem", "tmpfs", KT_TMPFS, -1, OFF(tmpfs), NULL, NULL},
+	{"network", "mode", KT_ENUM, PKEY_NET_MODE, OFF(net_mode), net_mode_names, NULL},
+	{"network", "bind", KT_ENUM, PKEY_NET_BIND, OFF(net_bind), net_bind_names, NULL},
+	{"network", "allow", KT_NET_RULE, -1, OFF(net_allow), NULL, NULL},
+	{"syscalls", "deny", KT_SYSCALLS, -1, OFF(syscall_deny), NULL, NULL},
+	{"syscalls", "action", KT_ENUM, PKEY_SYSCALL_ACTION, OFF(syscall_action),
+         syscall_action_names, NULL},
+	{"limits", "memory", KT_SIZE, PKEY_MEMORY, OFF(limits.memory), NULL, NULL},
+	{"limits", "memory_high", KT_SIZE, PKEY_MEMORY_HIGH, OFF(limits.memory_high), NULL, NULL},
+	{"limits", "swap", KT_SIZE, PKEY_SWAP, OFF(limits.swap), NULL, NULL},
+	{"limits", "cpus", KT_CPUS, PKEY_CPUS, OFF(limits.cpus_milli), NULL, NULL},
+	{"limits", "pids", KT_COUNT, PKEY_PIDS, OFF(limits.pids), NULL, NULL},
+	{"limits", "io_read", KT_SIZE, PKEY_IO_READ, OFF(limits.io_read), NULL, NULL},
+	{"limits", "io_write", KT_SIZE, PKEY_IO_WRITE, OFF(limits.io_write), NULL, NULL},
+	{"limits", "io_device", KT_DEVICE, PKEY_IO_DEVICE, OFF(limits.io_device), NULL, NULL},
+	{"limits", "wall_time", KT_DURATION, PKEY_WALL_TIME, OFF(limits.wall_time), NULL, NULL},
+	{"limits", "nofile", KT_NOFILE, PKEY_NOFILE, OFF(limits.nofile), NULL, NULL},
+	{"limits", "enforce", KT_ENUM, PKEY_ENFORCE, OFF(limits.enforce), enforce_names, NULL},
+	{"environment", "keep", KT_ENV_PATTERNS, -1, OFF(env_keep), NULL, NULL},
+	{"environment", "set", KT_ENV_SET, -1, OFF(env_set), NULL, NULL},
+	{"debug", "deny_env", KT_ENV_PATTERNS, -1, OFF(debug_deny_env), NULL, NULL},
+	{"debug", "deny_args", KT_ARG_PATTERNS, -1, OFF(debug_deny_args), NULL, NULL},
 };
 
-static const char *const known_sections[] = { "profile", "exec", "filesystem", "network",
-					       "syscalls", "limits", "environment", "debug",
-					       NULL };
+static const char *const known_sections[] = {"profile",     "exec",     "filesystem",
+                                             "network",     "syscalls", "limits",
+                                             "environment", "debug",    NULL};
 
 /* ------------------------------------------------------------------------ */
 /* parse context */
@@ -287,7 +287,7 @@ static int parse_home_path(const char *w, bool tilde_ok, char **ret)
 int tmpfs_parse(const char *value, struct tmpfs_mount *ret, char **ret_error)
 {
 	char **words = NULL;
-	struct tmpfs_mount t = { .size = 0, .mode = 01777 };
+	struct tmpfs_mount t = {.size = 0, .mode = 01777};
 	int r;
 
 	r = profile_split_words(value, &words);
@@ -303,7 +303,7 @@ int tmpfs_parse(const char *value, struct tmpfs_mount *ret, char **ret_error)
 	r = parse_home_path(words[0], true, &t.path);
 	if (r < 0) {
 		if (asprintf(ret_error, "tmpfs path '%s' must be absolute (or ~/...) without '..'",
-			     words[0]) < 0)
+		             words[0]) < 0)
 			*ret_error = NULL;
 		goto out;
 	}
@@ -312,8 +312,9 @@ int tmpfs_parse(const char *value, struct tmpfs_mount *ret, char **ret_error)
 			r = parse_size(*w + 5, &t.size);
 			if (r < 0 || t.size == VALUE_MAX || t.size < 4096) {
 				if (asprintf(ret_error,
-					     "invalid tmpfs size '%s' (a size of at least 4K, e.g. 256M)",
-					     *w + 5) < 0)
+				             "invalid tmpfs size '%s' (a size of at least 4K, e.g. "
+				             "256M)",
+				             *w + 5) < 0)
 					*ret_error = NULL;
 				r = -EINVAL;
 				goto out;
@@ -326,16 +327,17 @@ int tmpfs_parse(const char *value, struct tmpfs_mount *ret, char **ret_error)
 			m = strtoul(*w + 5, &end, 8);
 			if (errno || *end || end == *w + 5 || m > 07777 || (m & 06000)) {
 				if (asprintf(ret_error,
-					     "invalid tmpfs mode '%s' (octal, no setuid/setgid bits)",
-					     *w + 5) < 0)
+				             "invalid tmpfs mode '%s' (octal, no setuid/setgid "
+				             "bits)",
+				             *w + 5) < 0)
 					*ret_error = NULL;
 				r = -EINVAL;
 				goto out;
 			}
 			t.mode = (uint32_t)m;
 		} else {
-			if (asprintf(ret_error, "unknown tmpfs option '%s' (expected size= or mode=)",
-				     *w) < 0)
+			if (asprintf(ret_error,
+			             "unknown tmpfs option '%s' (expected size= or mode=)", *w) < 0)
 				*ret_error = NULL;
 			r = -EINVAL;
 			goto out;
@@ -391,7 +393,7 @@ static bool hostname_is_valid(const char *s)
 int net_rule_parse(const char *value, struct net_rule *ret, char **ret_error)
 {
 	char **w = NULL;
-	struct net_rule n = { 0 };
+	struct net_rule n = {0};
 	int r = -EINVAL;
 
 	if (profile_split_words(value, &w) < 0 || strv_length(w) != 3) {
@@ -401,12 +403,15 @@ int net_rule_parse(const char *value, struct net_rule *ret, char **ret_error)
 
 	/* destination */
 	{
-		char addr[INET6_ADDRSTRLEN + 8];
+		_cleanup_free_ char *addr = strdup(w[0]);
 		char *slash;
 		int maxlen;
 		struct in_addr a4;
 
-		snprintf(addr, sizeof(addr), "%s", w[0]);
+		if (!addr) {
+			r = -ENOMEM;
+			goto out;
+		}
 		slash = strchr(addr, '/');
 		if (slash)
 			*slash++ = 0;
@@ -417,8 +422,8 @@ int net_rule_parse(const char *value, struct net_rule *ret, char **ret_error)
 			maxlen = 32;
 		} else if (inet_pton(AF_INET6, addr, n.addr) == 1) {
 			maxlen = 128;
-		} else if (!slash && hostname_is_valid(addr) && !isdigit((unsigned char)
-									     addr[strlen(addr) - 1])) {
+		} else if (!slash && hostname_is_valid(addr) &&
+		           !isdigit((unsigned char)addr[strlen(addr) - 1])) {
 			n.host = strdup(addr);
 			if (!n.host) {
 				r = -ENOMEM;
@@ -435,7 +440,7 @@ int net_rule_parse(const char *value, struct net_rule *ret, char **ret_error)
 
 			if (slash && (parse_uint32(slash, &len) < 0 || len > (uint32_t)maxlen)) {
 				if (asprintf(ret_error, "invalid prefix length '/%s' (0-%d)", slash,
-					     maxlen) < 0)
+				             maxlen) < 0)
 					*ret_error = NULL;
 				goto out;
 			}
@@ -444,8 +449,9 @@ int net_rule_parse(const char *value, struct net_rule *ret, char **ret_error)
 			for (int bit = n.prefix; bit < 128; bit++)
 				if (n.addr[bit / 8] & (0x80 >> (bit % 8))) {
 					if (asprintf(ret_error,
-						     "'%s' has host bits set beyond the prefix length",
-						     w[0]) < 0)
+					             "'%s' has host bits set beyond the prefix "
+					             "length",
+					             w[0]) < 0)
 						*ret_error = NULL;
 					goto out;
 				}
@@ -471,15 +477,17 @@ int net_rule_parse(const char *value, struct net_rule *ret, char **ret_error)
 
 		if (dash) {
 			*dash = 0;
-			if (parse_port(w[2], &n.port_lo) < 0 || parse_port(dash + 1, &n.port_hi) < 0)
+			if (parse_port(w[2], &n.port_lo) < 0 ||
+			    parse_port(dash + 1, &n.port_hi) < 0)
 				n.port_lo = 0;
 			*dash = '-';
 		} else if (parse_port(w[2], &n.port_lo) == 0) {
 			n.port_hi = n.port_lo;
 		}
 		if (n.port_lo == 0 || n.port_hi < n.port_lo) {
-			if (asprintf(ret_error, "invalid port or range '%s' (1-65535, lo-hi or any)",
-				     w[2]) < 0)
+			if (asprintf(ret_error,
+			             "invalid port or range '%s' (1-65535, lo-hi or any)",
+			             w[2]) < 0)
 				*ret_error = NULL;
 			goto out;
 		}
@@ -557,7 +565,7 @@ static int list_add(struct list *l, char *value, struct origin o)
 		return -ENOMEM;
 	}
 	l->items = n;
-	l->items[l->n++] = (struct item){ .value = value, .origin = o };
+	l->items[l->n++] = (struct item){.value = value, .origin = o};
 	return 0;
 }
 
@@ -582,7 +590,7 @@ static void net_allow_clear(struct profile *p)
 static void apply_list(struct ctx *c, const struct key_def *k, const char *value)
 {
 	struct list *l = (struct list *)((char *)c->p + k->offset);
-	struct origin o = { c->file, c->line };
+	struct origin o = {c->file, c->line};
 	char **words = NULL;
 	int r;
 
@@ -600,7 +608,7 @@ static void apply_list(struct ctx *c, const struct key_def *k, const char *value
 		strv_free(words);
 		return;
 	}
-	STRV_FOREACH(w, words) {
+	STRV_FOREACH (w, words) {
 		char *v = NULL;
 
 		switch (k->type) {
@@ -608,15 +616,17 @@ static void apply_list(struct ctx *c, const struct key_def *k, const char *value
 		case KT_HOME_PATHS:
 			r = parse_home_path(*w, k->type == KT_HOME_PATHS, &v);
 			if (r < 0) {
-				ctx_error(c, c->line, "%s: '%s' must be an absolute path%s without '..'",
-					  k->name, *w, k->type == KT_HOME_PATHS ? " (or ~/...)" : "");
+				ctx_error(c, c->line,
+				          "%s: '%s' must be an absolute path%s without '..'",
+				          k->name, *w,
+				          k->type == KT_HOME_PATHS ? " (or ~/...)" : "");
 				continue;
 			}
 			break;
 		case KT_ENV_PATTERNS:
 			if (!env_pattern_is_valid(*w)) {
-				ctx_error(c, c->line, "%s: '%s' is not a variable name or glob", k->name,
-					  *w);
+				ctx_error(c, c->line, "%s: '%s' is not a variable name or glob",
+				          k->name, *w);
 				continue;
 			}
 			v = strdup(*w);
@@ -636,9 +646,10 @@ static void apply_list(struct ctx *c, const struct key_def *k, const char *value
 			break;
 		case KT_SYSCALLS:
 			if (!seccomp_name_is_valid(*w)) {
-				ctx_error(c, c->line,
-					  "%s: unknown %s '%s' (see nbwarden.profile(5) for groups)",
-					  k->name, (*w)[0] == '@' ? "syscall group" : "syscall", *w);
+				ctx_error(
+					c, c->line,
+					"%s: unknown %s '%s' (see nbwarden.profile(5) for groups)",
+					k->name, (*w)[0] == '@' ? "syscall group" : "syscall", *w);
 				continue;
 			}
 			v = strdup(*w);
@@ -649,7 +660,7 @@ static void apply_list(struct ctx *c, const struct key_def *k, const char *value
 		r = list_add(l, v, o);
 		if (r == -E2BIG) {
 			ctx_error(c, c->line, "%s: too many entries (max %d)", k->name,
-				  PROFILE_MAX_LIST);
+			          PROFILE_MAX_LIST);
 			break;
 		}
 		if (r < 0)
@@ -672,7 +683,7 @@ static void apply_tmpfs(struct ctx *c, const char *value)
 		ctx_error(c, c->line, "tmpfs: %s", err ? err : "out of memory");
 		return;
 	}
-	t.origin = (struct origin){ c->file, c->line };
+	t.origin = (struct origin){c->file, c->line};
 	for (size_t i = 0; i < p->n_tmpfs; i++)
 		if (streq(p->tmpfs[i].path, t.path)) {
 			/* a later definition of the same mount point replaces the earlier one */
@@ -709,7 +720,7 @@ static void apply_net_rule(struct ctx *c, const char *value)
 		ctx_error(c, c->line, "allow: %s", err ? err : "out of memory");
 		return;
 	}
-	nr.origin = (struct origin){ c->file, c->line };
+	nr.origin = (struct origin){c->file, c->line};
 	if (p->n_net_allow >= PROFILE_MAX_LIST) {
 		ctx_error(c, c->line, "allow: too many entries");
 		net_rule_done(&nr);
@@ -747,15 +758,14 @@ static int unquote(const char *value, char **ret)
 	size_t n = strlen(value);
 	char *o;
 
-	if (n == 0 || value[0] != '"')
+	if (n < 2 || value[0] != '"' || value[n - 1] != '"')
 		return (*ret = strdup(value)) ? 0 : -ENOMEM;
-	if (n < 2 || value[n - 1] != '"')
-		return -EBADMSG;
 	*ret = o = malloc(n);
 	if (!o)
 		return -ENOMEM;
 	for (size_t i = 1; i < n - 1; i++) {
-		if (value[i] == '\\' && i + 1 < n - 1 && (value[i + 1] == '"' || value[i + 1] == '\\'))
+		if (value[i] == '\\' && i + 1 < n - 1 &&
+		    (value[i + 1] == '"' || value[i + 1] == '\\'))
 			i++;
 		*o++ = value[i];
 	}
@@ -787,14 +797,11 @@ static void apply_scalar(struct ctx *c, const struct key_def *k, const char *val
 			if (path_canonicalize(value, &v) < 0 || !path_startswith(v, "/dev")) {
 				free(v);
 				ctx_error(c, c->line, "%s: '%s' must be a block device under /dev",
-					  k->name, value);
+				          k->name, value);
 				return;
 			}
 		} else if (k->type == KT_STRING) {
-			if (unquote(value, &v) < 0) {
-				ctx_error(c, c->line, "%s: unterminated quote", k->name);
-				return;
-			}
+			(void)unquote(value, &v); /* v stays NULL on OOM */
 		} else {
 			v = strdup(value);
 		}
@@ -824,7 +831,7 @@ static void apply_scalar(struct ctx *c, const struct key_def *k, const char *val
 				strcat(choices, k->enum_names[i]);
 			}
 			ctx_error(c, c->line, "%s: invalid value '%s' (one of: %s)", k->name, value,
-				  choices);
+			          choices);
 			return;
 		}
 		*(int *)field = r;
@@ -832,8 +839,8 @@ static void apply_scalar(struct ctx *c, const struct key_def *k, const char *val
 	case KT_SIZE:
 		r = parse_size(value, (uint64_t *)field);
 		if (r < 0) {
-			ctx_error(c, c->line, "%s: invalid size '%s' (e.g. 512M, 2G or max)", k->name,
-				  value);
+			ctx_error(c, c->line, "%s: invalid size '%s' (e.g. 512M, 2G or max)",
+			          k->name, value);
 			return;
 		}
 		break;
@@ -845,8 +852,8 @@ static void apply_scalar(struct ctx *c, const struct key_def *k, const char *val
 		r = parse_cpus(value, (uint32_t *)field);
 		if (r < 0) {
 			ctx_error(c, c->line,
-				  "%s: invalid CPU count '%s' (0.01 to 4096, at most 3 decimals)",
-				  k->name, value);
+			          "%s: invalid CPU count '%s' (0.01 to 4096, at most 3 decimals)",
+			          k->name, value);
 			return;
 		}
 		break;
@@ -854,7 +861,7 @@ static void apply_scalar(struct ctx *c, const struct key_def *k, const char *val
 		r = parse_count(value, (uint64_t *)field);
 		if (r < 0 || *(uint64_t *)field == 0) {
 			ctx_error(c, c->line, "%s: invalid count '%s' (a positive number or max)",
-				  k->name, value);
+			          k->name, value);
 			return;
 		}
 		break;
@@ -862,8 +869,8 @@ static void apply_scalar(struct ctx *c, const struct key_def *k, const char *val
 		r = parse_duration(value, (uint64_t *)field);
 		if (r < 0 || *(uint64_t *)field == 0) {
 			ctx_error(c, c->line,
-				  "%s: invalid duration '%s' (e.g. 90s, 30min, 8h, 1h30min or max)",
-				  k->name, value);
+			          "%s: invalid duration '%s' (e.g. 90s, 30min, 8h, 1h30min or max)",
+			          k->name, value);
 			return;
 		}
 		break;
@@ -873,7 +880,7 @@ static void apply_scalar(struct ctx *c, const struct key_def *k, const char *val
 		r = parse_uint64(value, &v);
 		if (r < 0 || v < 16 || v > 1048576) {
 			ctx_error(c, c->line, "%s: invalid value '%s' (16 to 1048576)", k->name,
-				  value);
+			          value);
 			return;
 		}
 		*(uint64_t *)field = v;
@@ -882,7 +889,7 @@ static void apply_scalar(struct ctx *c, const struct key_def *k, const char *val
 	default:
 		abort();
 	}
-	c->p->origin[k->pkey] = (struct origin){ c->file, c->line };
+	c->p->origin[k->pkey] = (struct origin){c->file, c->line};
 }
 
 /* ------------------------------------------------------------------------ */
@@ -916,7 +923,7 @@ static bool profile_name_is_valid(const char *s)
 
 /* Find NAME.conf: next to the including file first, then along the search path. */
 static char *find_profile(const struct profile_search *search, const char *first_dir,
-			  const char *name)
+                          const char *name)
 {
 	_cleanup_free_ char *file = NULL;
 
@@ -948,7 +955,7 @@ static void handle_include(struct ctx *c, const char *value)
 		strv_free(words);
 		return;
 	}
-	STRV_FOREACH(w, words) {
+	STRV_FOREACH (w, words) {
 		_cleanup_free_ char *dir = NULL, *path = NULL;
 		const char *saved_file = c->file;
 		unsigned saved_line = c->line;
@@ -1056,7 +1063,7 @@ static char *read_line(char *str, int num, void *stream)
 	if (len + 1 > (size_t)num || len > PROFILE_MAX_LINE) {
 		if (rd->c->pass == 2)
 			ctx_error(rd->c, rd->c->line, "line too long (max %d bytes)",
-				  PROFILE_MAX_LINE);
+			          PROFILE_MAX_LINE);
 		strcpy(str, "\n");
 	} else {
 		memcpy(str, rd->pos, len);
@@ -1069,7 +1076,7 @@ static char *read_line(char *str, int num, void *stream)
 static int parse_text(struct ctx *c, const char *text, size_t len)
 {
 	for (c->pass = 1; c->pass <= 2; c->pass++) {
-		struct reader rd = { c, text, text + len };
+		struct reader rd = {c, text, text + len};
 		int r;
 
 		c->line = 0;
@@ -1078,7 +1085,8 @@ static int parse_text(struct ctx *c, const char *text, size_t len)
 		ini_use_stack = true;
 		r = ini_parse_stream(read_line, &rd, on_key, c);
 		if (r > 0 && c->pass == 2)
-			ctx_error(c, (unsigned)r, "syntax error (expected [section] or key = value)");
+			ctx_error(c, (unsigned)r,
+			          "syntax error (expected [section] or key = value)");
 		else if (r < 0 && c->pass == 2)
 			ctx_error(c, 0, "parser failed");
 	}
@@ -1092,7 +1100,33 @@ static const char *intern_file(struct profile *p, const char *path)
 	return p->files[strv_length(p->files) - 1];
 }
 
-static int read_text(struct ctx *c, int fd, char **ret, size_t *ret_len)
+/*
+ * A problem with a file as a whole: "FILE: message", or for an included file
+ * "INCLUDER:LINE: include 'FILE': message".
+ */
+static void file_error(struct ctx *c, const char *path, unsigned include_line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void file_error(struct ctx *c, const char *path, unsigned include_line, const char *fmt, ...)
+{
+	const char *saved = c->file;
+	char msg[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (include_line) {
+		ctx_error(c, include_line, "include '%s': %s", path, msg);
+		return;
+	}
+	c->file = path;
+	ctx_error(c, 0, "%s", msg);
+	c->file = saved;
+}
+
+static int read_text(struct ctx *c, int fd, const char *path, unsigned include_line, char **ret,
+                     size_t *ret_len)
 {
 	_cleanup_free_ char *buf = NULL;
 	struct stat st;
@@ -1101,16 +1135,18 @@ static int read_text(struct ctx *c, int fd, char **ret, size_t *ret_len)
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode)) {
-		ctx_error(c, 0, "not a regular file");
+		file_error(c, path, include_line, "not a regular file");
 		return -EINVAL;
 	}
 	if ((c->flags & PROFILE_LOAD_STRICT_OWNER) && (st.st_uid != 0 || (st.st_mode & 022))) {
-		ctx_error(c, 0, "refusing a profile that is not owned by root or is writable by "
-				"group or others");
+		file_error(c, path, include_line,
+		           "refusing a profile that is not owned by root or is writable by group "
+		           "or others");
 		return -EPERM;
 	}
 	if (st.st_size > PROFILE_MAX_FILE_SIZE) {
-		ctx_error(c, 0, "file too large (max %d bytes)", PROFILE_MAX_FILE_SIZE);
+		file_error(c, path, include_line, "file too large (max %d bytes)",
+		           PROFILE_MAX_FILE_SIZE);
 		return -EFBIG;
 	}
 	/* sized from fstat, grown if the file grows while we read it; never past the cap */
@@ -1125,11 +1161,12 @@ static int read_text(struct ctx *c, int fd, char **ret, size_t *ret_len)
 			char *bigger;
 
 			if (size > PROFILE_MAX_FILE_SIZE) {
-				ctx_error(c, 0, "file too large (max %d bytes)", PROFILE_MAX_FILE_SIZE);
+				file_error(c, path, include_line, "file too large (max %d bytes)",
+				           PROFILE_MAX_FILE_SIZE);
 				return -EFBIG;
 			}
 			size = size * 2 > PROFILE_MAX_FILE_SIZE + 1 ? PROFILE_MAX_FILE_SIZE + 1
-								    : size * 2;
+			                                            : size * 2;
 			bigger = realloc(buf, size + 1);
 			if (!bigger)
 				return -ENOMEM;
@@ -1145,7 +1182,8 @@ static int read_text(struct ctx *c, int fd, char **ret, size_t *ret_len)
 		len += (size_t)n;
 	}
 	if (len > PROFILE_MAX_FILE_SIZE) {
-		ctx_error(c, 0, "file too large (max %d bytes)", PROFILE_MAX_FILE_SIZE);
+		file_error(c, path, include_line, "file too large (max %d bytes)",
+		           PROFILE_MAX_FILE_SIZE);
 		return -EFBIG;
 	}
 	buf[len] = 0;
@@ -1170,7 +1208,7 @@ static int check_text(struct ctx *c, const char *text, size_t len)
 }
 
 static int load_text(struct ctx *c, const char *file, const char *text, size_t len,
-		     unsigned include_line)
+                     unsigned include_line)
 {
 	const char *saved = c->file;
 	int r;
@@ -1180,12 +1218,12 @@ static int load_text(struct ctx *c, const char *file, const char *text, size_t l
 			ctx_error(c, include_line, "include cycle through '%s'", file);
 			return -ELOOP;
 		}
-	STRV_FOREACH(f, c->p->files)
+	STRV_FOREACH (f, c->p->files)
 		if (streq(*f, file))
 			return 0; /* already included (diamond): apply once */
 	if (c->depth >= PROFILE_MAX_INCLUDE_DEPTH) {
 		ctx_error(c, include_line, "includes nested too deeply (max %d)",
-			  PROFILE_MAX_INCLUDE_DEPTH);
+		          PROFILE_MAX_INCLUDE_DEPTH);
 		return -ELOOP;
 	}
 	c->file = intern_file(c->p, file);
@@ -1206,28 +1244,17 @@ static int load_file(struct ctx *c, const char *path, unsigned include_line)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *text = NULL;
-	const char *saved = c->file;
 	size_t len = 0;
 	int r;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		r = -errno;
-		if (include_line)
-			ctx_error(c, include_line, "include: cannot open '%s': %s", path,
-				  strerror(-r));
-		else {
-			/* report against the file itself */
-			c->file = path;
-			ctx_error(c, 0, "cannot open: %s%s", strerror(-r),
-				  r == -ELOOP ? " (profiles must not be symlinks)" : "");
-			c->file = saved;
-		}
+		file_error(c, path, include_line, "cannot open: %s%s", strerror(-r),
+		           r == -ELOOP ? " (profiles must not be symlinks)" : "");
 		return r;
 	}
-	c->file = path;
-	r = read_text(c, fd, &text, &len);
-	c->file = saved;
+	r = read_text(c, fd, path, include_line, &text, &len);
 	if (r < 0)
 		return r;
 	return load_text(c, path, text, len, include_line);
@@ -1278,7 +1305,7 @@ static void check_path_conflicts(struct ctx *c)
 	const struct {
 		const char *name;
 		const struct list *l;
-	} lists[] = { { "hide", &p->hide }, { "writable", &p->writable }, { "read_only", &p->read_only } };
+	} lists[] = {{"hide", &p->hide}, {"writable", &p->writable}, {"read_only", &p->read_only}};
 
 	for (size_t a = 0; a < ELEMENTSOF(lists); a++)
 		for (size_t i = 0; i < lists[a].l->n; i++) {
@@ -1292,16 +1319,16 @@ static void check_path_conflicts(struct ctx *c)
 						continue;
 					c->file = y->origin.file;
 					ctx_error(c, y->origin.line,
-						  "'%s' is both %s (%s:%u) and %s", y->value,
-						  lists[a].name, x->origin.file, x->origin.line,
-						  lists[b].name);
+					          "'%s' is both %s (%s:%u) and %s", y->value,
+					          lists[a].name, x->origin.file, x->origin.line,
+					          lists[b].name);
 				}
 			for (size_t t = 0; t < p->n_tmpfs; t++)
 				if (streq(x->value, p->tmpfs[t].path)) {
 					c->file = p->tmpfs[t].origin.file;
 					ctx_error(c, p->tmpfs[t].origin.line,
-						  "'%s' is both %s (%s:%u) and tmpfs", x->value,
-						  lists[a].name, x->origin.file, x->origin.line);
+					          "'%s' is both %s (%s:%u) and tmpfs", x->value,
+					          lists[a].name, x->origin.file, x->origin.line);
 				}
 		}
 	for (size_t t = 0; t < p->n_tmpfs; t++)
@@ -1325,19 +1352,20 @@ static void check_profile(struct ctx *c)
 
 	if (p->net_mode == NET_MODE_NONE && p->n_net_allow > 0) {
 		c->file = p->net_allow[0].origin.file;
-		ctx_error(c, p->net_allow[0].origin.line,
-			  "allow rules need [network] mode = host (mode is none: no network at all)");
+		ctx_error(
+			c, p->net_allow[0].origin.line,
+			"allow rules need [network] mode = host (mode is none: no network at all)");
 	}
 	if (p->limits.memory_high != VALUE_MAX && p->limits.memory != VALUE_MAX &&
 	    p->limits.memory_high > p->limits.memory) {
 		c->file = p->origin[PKEY_MEMORY_HIGH].file;
 		ctx_error(c, p->origin[PKEY_MEMORY_HIGH].line,
-			  "memory_high is above memory: it would never apply");
+		          "memory_high is above memory: it would never apply");
 	}
 	if (p->allow_root && p->environment == ENVIRONMENT_PRODUCTION) {
 		c->file = p->origin[PKEY_ALLOW_ROOT].file;
 		ctx_error(c, p->origin[PKEY_ALLOW_ROOT].line,
-			  "allow_root = yes is refused in a production profile");
+		          "allow_root = yes is refused in a production profile");
 	}
 	c->file = top;
 }
@@ -1367,7 +1395,7 @@ static int finish(struct ctx *c, int r, struct profile **ret)
 	if (r >= 0 && !c->deny_assigned) {
 		char *v = strdup("@default");
 
-		r = v ? list_add(&p->syscall_deny, v, (struct origin){ NULL, 0 }) : -ENOMEM;
+		r = v ? list_add(&p->syscall_deny, v, (struct origin){NULL, 0}) : -ENOMEM;
 	}
 	if (r >= 0 && c->n_errors == 0)
 		check_profile(c);
@@ -1392,10 +1420,10 @@ static int errors_init(char ***ret_errors)
 }
 
 int profile_load(const char *name_or_path, const struct profile_search *search, unsigned flags,
-		 struct profile **ret, char ***ret_errors)
+                 struct profile **ret, char ***ret_errors)
 {
 	_cleanup_free_ char *path = NULL;
-	struct ctx c = { .search = search, .flags = flags, .file = name_or_path };
+	struct ctx c = {.search = search, .flags = flags, .file = name_or_path};
 	int r;
 
 	r = errors_init(ret_errors);
@@ -1409,7 +1437,8 @@ int profile_load(const char *name_or_path, const struct profile_search *search, 
 			return -ENOMEM;
 	} else {
 		if (!profile_name_is_valid(name_or_path)) {
-			ctx_error(&c, 0, "not a valid profile name (letters, digits, '_', '-', '.')");
+			ctx_error(&c, 0,
+			          "not a valid profile name (letters, digits, '_', '-', '.')");
 			return -EINVAL;
 		}
 		path = find_profile(search, NULL, name_or_path);
@@ -1425,11 +1454,10 @@ int profile_load(const char *name_or_path, const struct profile_search *search, 
 	return finish(&c, r, ret);
 }
 
-int profile_load_string(const char *text, const char *filename,
-			const struct profile_search *search, struct profile **ret,
-			char ***ret_errors)
+int profile_load_string(const char *text, const char *filename, const struct profile_search *search,
+                        struct profile **ret, char ***ret_errors)
 {
-	struct ctx c = { .search = search, .file = filename };
+	struct ctx c = {.search = search, .file = filename};
 	int r;
 
 	r = errors_init(ret_errors);
@@ -1482,8 +1510,9 @@ void profile_free(struct profile *p)
 
 const struct profile_search *profile_search_default(void)
 {
+	static const char build_dir[] = NBW_BUILD_DIR, source_dir[] = NBW_SOURCE_DIR;
 	static const char *dirs[4];
-	static struct profile_search s = { dirs };
+	static struct profile_search s = {dirs};
 	static bool done;
 	size_t n = 0;
 
@@ -1492,13 +1521,13 @@ const struct profile_search *profile_search_default(void)
 	dirs[n++] = "/etc/nbwarden/profiles";
 	dirs[n++] = NBW_DATADIR "/profiles";
 	/* When running straight from the build directory, the source tree's profiles/. */
-	if (*NBW_BUILD_DIR && *NBW_SOURCE_DIR) {
+	if (build_dir[0] && source_dir[0]) {
 		char exe[PATH_MAX];
 		ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
 		if (l > 0) {
 			exe[l] = 0;
-			if (path_startswith(exe, NBW_BUILD_DIR))
+			if (path_startswith(exe, build_dir))
 				dirs[n++] = NBW_SOURCE_DIR "/profiles";
 		}
 	}
@@ -1519,7 +1548,7 @@ static void print_value(FILE *f, const char *v, bool list_word)
 {
 	size_t n = strlen(v);
 	bool quote = n == 0 || v[0] == '"' || isspace((unsigned char)v[0]) ||
-		     isspace((unsigned char)v[n - 1]) || (list_word && strpbrk(v, " \t\""));
+	             isspace((unsigned char)v[n - 1]) || (list_word && strpbrk(v, " \t\""));
 
 	if (!quote) {
 		fputs(v, f);
@@ -1608,7 +1637,7 @@ static void print_net_rule(FILE *f, const struct net_rule *r)
 		fputs(r->host, f);
 	else if (r->prefix >= 96 && memcmp(r->addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)
 		fprintf(f, "%s/%u", inet_ntop(AF_INET, r->addr + 12, buf, sizeof(buf)),
-			r->prefix - 96);
+		        r->prefix - 96);
 	else
 		fprintf(f, "%s/%u", inet_ntop(AF_INET6, r->addr, buf, sizeof(buf)), r->prefix);
 	fprintf(f, " %s ", net_proto_names[r->proto]);
@@ -1627,7 +1656,7 @@ int profile_print(const struct profile *p, FILE *f)
 	const char *section = NULL;
 
 	fprintf(f, "; effective profile '%s'\n", p->name);
-	STRV_FOREACH(file, p->files)
+	STRV_FOREACH (file, p->files)
 		fprintf(f, "; read %s\n", *file);
 	for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
 		const struct key_def *k = &keys[i];
@@ -1643,8 +1672,10 @@ int profile_print(const struct profile *p, FILE *f)
 			for (size_t t = 0; t < p->n_tmpfs; t++) {
 				char sz[32];
 
-				fprintf(f, "tmpfs = %s size=%s mode=%04o", p->tmpfs[t].path,
-					format_size(p->tmpfs[t].size, sz), p->tmpfs[t].mode);
+				fputs("tmpfs = ", f);
+				print_value(f, p->tmpfs[t].path, true);
+				fprintf(f, " size=%s mode=%04o", format_size(p->tmpfs[t].size, sz),
+				        p->tmpfs[t].mode);
 				print_origin(f, &p->tmpfs[t].origin);
 				fputc('\n', f);
 			}
@@ -1653,12 +1684,17 @@ int profile_print(const struct profile *p, FILE *f)
 			for (size_t t = 0; t < p->n_net_allow; t++)
 				print_net_rule(f, &p->net_allow[t]);
 			break;
+		case KT_SYSCALLS:
+			/* an empty deny list was assigned: otherwise it would be "@default" */
+			if (p->syscall_deny.n == 0)
+				fprintf(f, "%s =\n", k->name);
+			print_list(f, &p->syscall_deny, k->name);
+			break;
 		case KT_PATHS:
 		case KT_HOME_PATHS:
 		case KT_ENV_PATTERNS:
 		case KT_ENV_SET:
 		case KT_ARG_PATTERNS:
-		case KT_SYSCALLS:
 			print_list(f, (const struct list *)((const char *)p + k->offset), k->name);
 			break;
 		default:

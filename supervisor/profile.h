@@ -12,14 +12,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define PROFILE_MAX_FILE_SIZE	 (1024 * 1024)
-#define PROFILE_MAX_LINE	 4096
-#define PROFILE_MAX_LIST	 4096
+#define PROFILE_MAX_FILE_SIZE     (1024 * 1024)
+#define PROFILE_MAX_LINE          4096
+#define PROFILE_MAX_LIST          4096
 #define PROFILE_MAX_INCLUDE_DEPTH 8
 
 struct origin {
 	const char *file; /* points into profile->files */
-	unsigned line;	  /* 0: built-in default */
+	unsigned line;    /* 0: built-in default */
 };
 
 struct item {
@@ -48,9 +48,9 @@ enum net_proto {
 };
 
 struct net_rule {
-	char *host;	  /* hostname to resolve at launch, or NULL for a CIDR */
+	char *host;       /* hostname to resolve at launch, or NULL for a CIDR */
 	uint8_t addr[16]; /* IPv4 stored as ::ffff:a.b.c.d */
-	uint8_t prefix;	  /* in the 128-bit space */
+	uint8_t prefix;   /* in the 128-bit space */
 	enum net_proto proto;
 	uint16_t port_lo, port_hi;
 	struct origin origin;
@@ -118,9 +118,9 @@ enum profile_key {
 struct profile_limits {
 	uint64_t memory;      /* bytes or VALUE_MAX */
 	uint64_t memory_high; /* bytes or VALUE_MAX */
-	uint64_t swap;	      /* bytes or VALUE_MAX */
+	uint64_t swap;        /* bytes or VALUE_MAX */
 	uint32_t cpus_milli;  /* 1500 == 1.5 CPUs */
-	uint64_t pids;	      /* count or VALUE_MAX */
+	uint64_t pids;        /* count or VALUE_MAX */
 	uint64_t io_read;     /* bytes/s or VALUE_MAX */
 	uint64_t io_write;    /* bytes/s or VALUE_MAX */
 	char *io_device;      /* block device; NULL: the one holding "/" */
@@ -179,17 +179,18 @@ enum profile_load_flags {
 
 /*
  * Load a profile by name ("analyst") or path (anything with a '/'). On
- * failure *ret_errors holds one "FILE:LINE: message" string per problem and
+ * failure *ret_errors holds one string per problem: "FILE:LINE: message", or
+ * "FILE: message" for a file as a whole (an included file's whole-file
+ * problems are reported at its include line), and
  * the return value is negative: -EINVAL for bad content, -ENOENT when the
  * profile is not found, other -errno for I/O failures.
  */
 int profile_load(const char *name_or_path, const struct profile_search *search, unsigned flags,
-		 struct profile **ret, char ***ret_errors);
+                 struct profile **ret, char ***ret_errors);
 
 /* Parse text as if it were the file "filename" (for tests and stdin). */
-int profile_load_string(const char *text, const char *filename,
-			const struct profile_search *search, struct profile **ret,
-			char ***ret_errors);
+int profile_load_string(const char *text, const char *filename, const struct profile_search *search,
+                        struct profile **ret, char ***ret_errors);
 
 void profile_free(struct profile *p);
 

@@ -34,8 +34,8 @@
 extern char **environ;
 
 /* Signals a caller may send us; each reaches the command exactly once. */
-static const int forwarded_signals[] = { SIGINT,  SIGTERM,  SIGHUP,  SIGQUIT,
-					 SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT };
+static const int forwarded_signals[] = {SIGINT,  SIGTERM, SIGHUP,   SIGQUIT,
+                                        SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
 
 /* Detailed events per distinct denied syscall before repeats are only counted. */
 #define DENIED_DETAIL_MAX 10
@@ -58,13 +58,13 @@ struct supervisor {
 	int parent_pidfd;
 	int listener;
 	/* outcome */
-	bool exited;	 /* got SANDBOX_MSG_EXITED */
-	int status;	 /* the command's wait status */
+	bool exited; /* got SANDBOX_MSG_EXITED */
+	int status;  /* the command's wait status */
 	bool started;
-	pid_t init_pid;	    /* host pid of the sandbox's init */
-	pid_t cmd_pid;	    /* the command, as the host sees it (0 if unknown) */
-	pid_t cmd_ns_pid;   /* the command, inside the sandbox */
-	int setup_error; /* errno from SANDBOX_MSG_SETUP_FAILED */
+	pid_t init_pid;   /* host pid of the sandbox's init */
+	pid_t cmd_pid;    /* the command, as the host sees it (0 if unknown) */
+	pid_t cmd_ns_pid; /* the command, inside the sandbox */
+	int setup_error;  /* errno from SANDBOX_MSG_SETUP_FAILED */
 	char setup_what[256];
 	int exec_error;
 	char *kill_reason; /* set when we killed the sandbox */
@@ -91,7 +91,7 @@ static int generate_id(char **ret)
 
 static void print_errors(char **errors)
 {
-	STRV_FOREACH(e, errors)
+	STRV_FOREACH (e, errors)
 		log_error("%s", *e);
 }
 
@@ -125,7 +125,7 @@ static int io_device_number(const char *device, char buf[static 32], char **ret_
 		f = fopen(sysdev, "re");
 		if (!f || fscanf(f, "%u:%u", &maj, &min) != 2) {
 			if (asprintf(ret_error, "cannot find the disk holding partition %u:%u", maj,
-				     min) < 0)
+			             min) < 0)
 				*ret_error = NULL;
 			return -ENODEV;
 		}
@@ -133,8 +133,8 @@ static int io_device_number(const char *device, char buf[static 32], char **ret_
 	snprintf(sysdev, sizeof(sysdev), "/sys/dev/block/%u:%u", maj, min);
 	if (readlink(sysdev, link, sizeof(link)) < 0) {
 		if (asprintf(ret_error,
-			     "io limits need a block device, but %u:%u (the %s) is not one", maj,
-			     min, device ? "io_device" : "filesystem holding /") < 0)
+		             "io limits need a block device, but %u:%u (the %s) is not one", maj,
+		             min, device ? "io_device" : "filesystem holding /") < 0)
 			*ret_error = NULL;
 		return -ENODEV;
 	}
@@ -150,25 +150,25 @@ static int check_exec_allow(const struct profile *p)
 		_cleanup_close_ int fd = -1;
 
 		fd = sys_openat2(AT_FDCWD, it->value, O_PATH | O_CLOEXEC, 0,
-				 RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+		                 RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 		if (fd >= 0)
 			continue;
 		if (errno == ENOENT) {
 			log_warning("%s:%u: [exec] allow '%s' does not exist, ignoring",
-				    it->origin.file, it->origin.line, it->value);
+			            it->origin.file, it->origin.line, it->value);
 			continue;
 		}
 		if (errno == ELOOP) {
 			_cleanup_free_ char *real = realpath(it->value, NULL);
 
 			log_error("%s:%u: [exec] allow '%s' goes through a symlink; name the real "
-				  "file%s%s",
-				  it->origin.file, it->origin.line, it->value, real ? ": " : "",
-				  real ? real : "");
+			          "file%s%s",
+			          it->origin.file, it->origin.line, it->value, real ? ": " : "",
+			          real ? real : "");
 			return -ELOOP;
 		}
 		return log_error_errno(-errno, "%s:%u: [exec] allow '%s': %m", it->origin.file,
-				       it->origin.line, it->value);
+		                       it->origin.line, it->value);
 	}
 	return 0;
 }
@@ -176,26 +176,26 @@ static int check_exec_allow(const struct profile *p)
 static int landlock_compile(struct sandbox_plan *plan)
 {
 	const struct profile *p = plan->profile;
-	static const char *const dev_writable[] = { "/dev/null", "/dev/zero", "/dev/full",
-						    "/dev/tty", "/dev/pts" };
+	static const char *const dev_writable[] = {"/dev/null", "/dev/zero", "/dev/full",
+	                                           "/dev/tty", "/dev/pts"};
 	uint64_t write;
 	int abi, r;
 
 	abi = landlock_probe_abi();
 	if (abi < 0)
 		return log_error_errno(abi, "Landlock is not available on this kernel (it must be "
-					    "built in and listed in lsm=): the [exec] allow-list "
-					    "cannot be enforced, refusing to launch");
+		                            "built in and listed in lsm=): the [exec] allow-list "
+		                            "cannot be enforced, refusing to launch");
 	r = landlock_plan_init(&plan->landlock, abi);
 	if (r < 0)
 		return log_error_errno(r, "Landlock ABI %d is too old: %m", abi);
 	if (abi < 6)
 		log_debug("Landlock ABI %d: no signal/abstract-socket scoping, namespaces cover it",
-			  abi);
+		          abi);
 	write = landlock_write_access(abi);
 	for (size_t i = 0; i < p->exec_allow.n; i++) {
 		r = landlock_plan_add(&plan->landlock, p->exec_allow.items[i].value,
-				      LANDLOCK_ACCESS_FS_EXECUTE, true);
+		                      LANDLOCK_ACCESS_FS_EXECUTE, true);
 		if (r < 0)
 			return log_error_errno(r, "cannot build the Landlock plan: %m");
 	}
@@ -210,7 +210,7 @@ static int landlock_compile(struct sandbox_plan *plan)
 	}
 	for (size_t i = 0; i < ELEMENTSOF(dev_writable); i++) {
 		r = landlock_plan_add(&plan->landlock, dev_writable[i],
-				      LANDLOCK_ACCESS_FS_WRITE_FILE, true);
+		                      LANDLOCK_ACCESS_FS_WRITE_FILE, true);
 		if (r < 0)
 			return log_error_errno(r, "cannot build the Landlock plan: %m");
 	}
@@ -237,7 +237,7 @@ static const char *seccomp_cache_dir(void)
 }
 
 static int prepare(const struct run_options *o, struct sandbox_plan *plan, struct cgroup **ret_cg,
-		   char ***ret_skipped)
+                   char ***ret_skipped)
 {
 	_cleanup_free_ char *error = NULL, *mount = NULL, *parent = NULL;
 	char **errors = NULL;
@@ -249,7 +249,7 @@ static int prepare(const struct run_options *o, struct sandbox_plan *plan, struc
 
 	/* profile */
 	r = profile_load(o->profile, profile_search_default(), PROFILE_LOAD_STRICT_OWNER,
-			 &plan->profile, &errors);
+	                 &plan->profile, &errors);
 	if (r < 0) {
 		print_errors(errors);
 		strv_free(errors);
@@ -261,18 +261,18 @@ static int prepare(const struct run_options *o, struct sandbox_plan *plan, struc
 	user = o->user ? o->user : plan->profile->user;
 	r = identity_resolve(user, &plan->ident);
 	if (r < 0)
-		return log_error_errno(r, "unknown user '%s'%s", user,
-				       r == -ESRCH ? "" : ": %m");
+		return log_error_errno(r, "unknown user '%s'%s", user, r == -ESRCH ? "" : ": %m");
 	if (plan->ident.uid == 0 && !plan->profile->allow_root)
-		return log_error_errno(-EPERM, "refusing to run as uid 0 inside the sandbox: profile "
-					       "'%s' does not set allow_root = yes",
-				       plan->profile->name);
+		return log_error_errno(-EPERM,
+		                       "refusing to run as uid 0 inside the sandbox: profile "
+		                       "'%s' does not set allow_root = yes",
+		                       plan->profile->name);
 
 	/* sandbox id */
 	if (o->id) {
 		if (!cgroup_id_is_valid(o->id))
-			return log_error_errno(-EINVAL, "invalid --id '%s' (1-64 of A-Z a-z 0-9 _ -)",
-					       o->id);
+			return log_error_errno(
+				-EINVAL, "invalid --id '%s' (1-64 of A-Z a-z 0-9 _ -)", o->id);
 		plan->id = strdup(o->id);
 	} else {
 		r = generate_id(&plan->id);
@@ -287,12 +287,12 @@ static int prepare(const struct run_options *o, struct sandbox_plan *plan, struc
 	plan->argv = strv_copy(o->argv);
 	if (!plan->argv)
 		return log_oom();
-	STRV_FOREACH(e, o->env) {
+	STRV_FOREACH (e, o->env) {
 		const char *eq = strchr(*e, '=');
 
 		if (!eq || !env_name_is_valid(*e, (size_t)(eq - *e)))
 			return log_error_errno(-EINVAL, "invalid --env '%s' (expected NAME=value)",
-					       *e);
+			                       *e);
 	}
 	r = env_build(environ, plan->profile, &plan->ident, o->env, &plan->envp);
 	if (r < 0)
@@ -305,8 +305,8 @@ static int prepare(const struct run_options *o, struct sandbox_plan *plan, struc
 	if (o->cwd) {
 		r = path_canonicalize(o->cwd, &plan->cwd);
 		if (r < 0)
-			return log_error_errno(r, "--cwd '%s' must be an absolute path without '..'",
-					       o->cwd);
+			return log_error_errno(
+				r, "--cwd '%s' must be an absolute path without '..'", o->cwd);
 	} else {
 		plan->caller_cwd = getcwd(NULL, 0); /* NULL is fine: home or / then */
 	}
@@ -327,44 +327,47 @@ static int prepare(const struct run_options *o, struct sandbox_plan *plan, struc
 
 	/* seccomp */
 	r = seccomp_compile_cached(&plan->profile->syscall_deny, seccomp_cache_dir(),
-				   &plan->seccomp, &hit);
+	                           &plan->seccomp, &hit);
 	if (r < 0)
 		return log_error_errno(r, "cannot compile the seccomp filter: %m");
 	log_debug("seccomp filter: %zu instructions%s", plan->seccomp.n_insns,
-		  hit ? " (cached)" : "");
+	          hit ? " (cached)" : "");
 
 	/* network */
 	if (plan->profile->net_mode == NET_MODE_HOST)
 		return log_error_errno(-EOPNOTSUPP,
-				       "[network] mode = host needs the eBPF egress filter, which "
-				       "this build does not have: refusing to give the sandbox an "
-				       "unfiltered host network (use mode = none)");
+		                       "[network] mode = host needs the eBPF egress filter, which "
+		                       "this build does not have: refusing to give the sandbox an "
+		                       "unfiltered host network (use mode = none)");
 	if (plan->profile->net_bind == NET_BIND_NONE)
-		return log_error_errno(-EOPNOTSUPP,
-				       "[network] bind = none needs the eBPF bind filter, which this "
-				       "build does not have (with mode = none only loopback exists)");
+		return log_error_errno(
+			-EOPNOTSUPP, "[network] bind = none needs the eBPF bind filter, which this "
+				     "build does not have (with mode = none only loopback exists)");
 	plan->private_net = true;
 	plan->nofile = plan->profile->limits.nofile;
 
 	/* cgroup, last: it is the first thing that leaves a trace on the host */
 	r = cgroup_find_mount(&mount);
 	if (r < 0)
-		return log_error_errno(r, "cannot find a cgroup2 mount in /proc/self/mountinfo: %m");
+		return log_error_errno(r,
+		                       "cannot find a cgroup2 mount in /proc/self/mountinfo: %m");
 	r = cgroup_parent_canonicalize(o->cgroup_parent ? o->cgroup_parent : CGROUP_DEFAULT_PARENT,
-				       &parent);
+	                               &parent);
 	if (r < 0)
 		return log_error_errno(r, "invalid --cgroup-parent '%s'", o->cgroup_parent);
-	if (plan->profile->limits.io_read != VALUE_MAX || plan->profile->limits.io_write != VALUE_MAX) {
+	if (plan->profile->limits.io_read != VALUE_MAX ||
+	    plan->profile->limits.io_write != VALUE_MAX) {
 		r = io_device_number(plan->profile->limits.io_device, devnum, &error);
 		if (r < 0)
-			return log_error_errno(r, "%s", error ? error : "cannot find the IO device");
+			return log_error_errno(r, "%s",
+			                       error ? error : "cannot find the IO device");
 	}
 	r = cgroup_settings_compile(&plan->profile->limits, devnum, &settings);
 	if (r < 0)
 		return log_error_errno(r, "cannot compile cgroup limits: %m");
 	r = cgroup_create(mount, parent, plan->id, &settings, plan->profile->limits.enforce, ret_cg,
-			  ret_skipped, &error);
-	STRV_FOREACH(s, *ret_skipped)
+	                  ret_skipped, &error);
+	STRV_FOREACH (s, *ret_skipped)
 		log_warning("%s (enforce = best-effort), ignoring", *s);
 	if (r < 0)
 		return log_error_errno(r, "%s", error ? error : "cannot create the cgroup: %m");
@@ -404,7 +407,7 @@ static json_t *process_object(const struct supervisor *s)
 	json_t *args = json_array();
 	const char *name;
 
-	STRV_FOREACH(a, s->plan->argv)
+	STRV_FOREACH (a, s->plan->argv)
 		json_array_append_new(args, json_string(*a));
 	name = strrchr(s->plan->argv[0], '/');
 	name = name ? name + 1 : s->plan->argv[0];
@@ -412,7 +415,7 @@ static json_t *process_object(const struct supervisor *s)
 }
 
 static void emit_lifecycle(struct supervisor *s, const char *type, const char *action,
-			   const char *outcome, int exit_code)
+                           const char *outcome, int exit_code)
 {
 	json_t *ev = event_new("event", "process", type, action, outcome);
 	json_t *proc;
@@ -425,7 +428,7 @@ static void emit_lifecycle(struct supervisor *s, const char *type, const char *a
 			json_object_set_new(proc, "pid", json_integer(s->cmd_pid));
 		if (s->started)
 			json_object_set_new(object_at_nbw(ev), "sandbox_pid",
-					    json_integer(s->cmd_ns_pid));
+			                    json_integer(s->cmd_ns_pid));
 		if (exit_code >= 0)
 			json_object_set_new(proc, "exit_code", json_integer(exit_code));
 		json_object_set_new(ev, "process", proc);
@@ -435,15 +438,15 @@ static void emit_lifecycle(struct supervisor *s, const char *type, const char *a
 
 		if (cgroup_read_keyed(s->cg, "cpu.stat", "usage_usec", &v) >= 0)
 			json_object_set_new(object_at_nbw(ev), "cpu_usec",
-					    json_integer((json_int_t)v));
+			                    json_integer((json_int_t)v));
 		if (cgroup_read_u64(s->cg, "memory.peak", &v) >= 0 && v != VALUE_MAX)
 			json_object_set_new(object_at_nbw(ev), "memory_peak",
-					    json_integer((json_int_t)v));
+			                    json_integer((json_int_t)v));
 	}
 	if (exit_code < 0 && s->skipped_limits && s->skipped_limits[0]) {
 		json_t *a = json_array();
 
-		STRV_FOREACH(l, s->skipped_limits)
+		STRV_FOREACH (l, s->skipped_limits)
 			json_array_append_new(a, json_string(*l));
 		json_object_set_new(object_at_nbw(ev), "limits_not_enforced", a);
 	}
@@ -494,7 +497,7 @@ static bool denied_should_log(struct supervisor *s, uint32_t arch, int nr)
 			return false;
 		}
 	if (s->n_denied < DENIED_KINDS_MAX) {
-		s->denied[s->n_denied++] = (struct denied_kind){ arch, nr, 1 };
+		s->denied[s->n_denied++] = (struct denied_kind){arch, nr, 1};
 		return true;
 	}
 	s->denied_suppressed++;
@@ -502,7 +505,7 @@ static bool denied_should_log(struct supervisor *s, uint32_t arch, int nr)
 }
 
 static void handle_notification(struct supervisor *s, struct seccomp_notif *req,
-				struct seccomp_notif_resp *resp, size_t req_size, size_t resp_size)
+                                struct seccomp_notif_resp *resp, size_t req_size, size_t resp_size)
 {
 	char name[64];
 	bool kill = s->plan->profile->syscall_action == SYSCALL_ACTION_KILL;
@@ -526,7 +529,7 @@ static void handle_notification(struct supervisor *s, struct seccomp_notif *req,
 	seccomp_describe_syscall(req->data.arch, req->data.nr, name, sizeof(name));
 	if (denied_should_log(s, req->data.arch, req->data.nr)) {
 		json_t *ev = event_new("alert", "intrusion_detection", "denied", "syscall-denied",
-				       "failure");
+		                       "failure");
 
 		if (ev) {
 			char rule[80];
@@ -538,11 +541,11 @@ static void handle_notification(struct supervisor *s, struct seccomp_notif *req,
 				snprintf(rule, sizeof(rule), "syscalls.deny:%s", name);
 			event_set_rule(ev, rule, kill ? "kill" : "deny");
 			json_object_set_new(ev, "process",
-					    json_pack("{s:i}", "pid", (int)req->pid));
+			                    json_pack("{s:i}", "pid", (int)req->pid));
 			json_object_set_new(json_object_get(ev, "nbwarden"), "syscall",
-					    json_pack("{s:s, s:i, s:I}", "name", name, "nr",
-						      req->data.nr, "arch",
-						      (json_int_t)req->data.arch));
+			                    json_pack("{s:s, s:i, s:I}", "name", name, "nr",
+			                              req->data.nr, "arch",
+			                              (json_int_t)req->data.arch));
 			(void)events_emit(s->ev, ev);
 		}
 	}
@@ -556,7 +559,7 @@ static int recv_msg(struct supervisor *s)
 {
 	struct sandbox_msg m;
 	char control[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
 	struct msghdr mh = {
 		.msg_iov = &iov,
 		.msg_iovlen = 1,
@@ -640,7 +643,7 @@ static void send_go(struct supervisor *s)
 			r = -E2BIG;
 		if (r < 0)
 			log_error_errno(r, "cannot resolve the groups of user '%s': %m",
-					plan->ident.name);
+			                plan->ident.name);
 	}
 	if (r >= 0) {
 		go.n_groups = (uint32_t)plan->ident.n_groups;
@@ -649,8 +652,9 @@ static void send_go(struct supervisor *s)
 	}
 	go.error = r < 0 ? -r : 0;
 	/* if the sandbox is already gone, supervise() finds out */
-	(void)send(s->sock, &go, offsetof(struct sandbox_go, groups) + go.n_groups * sizeof(uint32_t),
-		   MSG_NOSIGNAL);
+	(void)send(s->sock, &go,
+	           offsetof(struct sandbox_go, groups) + go.n_groups * sizeof(uint32_t),
+	           MSG_NOSIGNAL);
 }
 
 static int setup_signals(int *ret_fd)
@@ -714,12 +718,12 @@ static int supervise(struct supervisor *s, size_t req_size, size_t resp_size)
 		return log_oom();
 	while (init_alive) {
 		struct pollfd p[6] = {
-			{ .fd = s->init_pidfd, .events = POLLIN },
-			{ .fd = s->sock, .events = POLLIN },
-			{ .fd = s->sigfd, .events = POLLIN },
-			{ .fd = s->timerfd, .events = POLLIN },
-			{ .fd = s->parent_pidfd, .events = POLLIN },
-			{ .fd = s->listener, .events = POLLIN },
+			{.fd = s->init_pidfd, .events = POLLIN},
+			{.fd = s->sock, .events = POLLIN},
+			{.fd = s->sigfd, .events = POLLIN},
+			{.fd = s->timerfd, .events = POLLIN},
+			{.fd = s->parent_pidfd, .events = POLLIN},
+			{.fd = s->listener, .events = POLLIN},
 		};
 
 		if (poll(p, ELEMENTSOF(p), -1) < 0) {
@@ -741,7 +745,7 @@ static int supervise(struct supervisor *s, size_t req_size, size_t resp_size)
 			char buf[32];
 
 			kill_sandbox(s, "limits.wall_time", "wall-clock limit of %s reached",
-				     format_duration(s->plan->profile->limits.wall_time, buf));
+			             format_duration(s->plan->profile->limits.wall_time, buf));
 			s->timerfd = safe_close(s->timerfd);
 		}
 		if (p[4].revents & POLLIN) {
@@ -767,13 +771,13 @@ static int outcome(struct supervisor *s)
 	}
 	if (s->setup_error) {
 		log_error("cannot set up sandbox %s: %s: %s", plan->id, s->setup_what,
-			  strerror(s->setup_error));
+		          strerror(s->setup_error));
 		return EXIT_SETUP_FAILED;
 	}
 	if (s->exec_error)
 		log_error("cannot execute '%s': %s%s", plan->argv[0], strerror(s->exec_error),
-			  s->exec_error == EACCES ? " (not in the profile's [exec] allow-list?)"
-						  : "");
+		          s->exec_error == EACCES ? " (not in the profile's [exec] allow-list?)"
+		                                  : "");
 	if (s->exited) {
 		if (WIFEXITED(s->status))
 			return WEXITSTATUS(s->status);
@@ -791,22 +795,27 @@ static int notif_sizes(size_t *ret_req, size_t *ret_resp)
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
 		return -errno;
 	*ret_req = sz.seccomp_notif > sizeof(struct seccomp_notif) ? sz.seccomp_notif
-								    : sizeof(struct seccomp_notif);
+	                                                           : sizeof(struct seccomp_notif);
 	*ret_resp = sz.seccomp_notif_resp > sizeof(struct seccomp_notif_resp)
-			    ? sz.seccomp_notif_resp
-			    : sizeof(struct seccomp_notif_resp);
+	                    ? sz.seccomp_notif_resp
+	                    : sizeof(struct seccomp_notif_resp);
 	return 0;
 }
 
 int run_main(const struct run_options *o)
 {
-	struct sandbox_plan plan = { 0 };
-	struct supervisor s = { .plan = &plan, .init_pidfd = -1, .sock = -1, .sigfd = -1,
-				.timerfd = -1, .parent_pidfd = -1, .listener = -1 };
+	struct sandbox_plan plan = {0};
+	struct supervisor s = {.plan = &plan,
+	                       .init_pidfd = -1,
+	                       .sock = -1,
+	                       .sigfd = -1,
+	                       .timerfd = -1,
+	                       .parent_pidfd = -1,
+	                       .listener = -1};
 	struct events_context ectx;
-	int socks[2] = { -1, -1 }, r, code = EXIT_SETUP_FAILED;
+	int socks[2] = {-1, -1}, r, code = EXIT_SETUP_FAILED;
 	size_t req_size = 0, resp_size = 0;
-	struct clone_args args = { 0 };
+	struct clone_args args = {0};
 	long pid;
 
 	/*
@@ -819,7 +828,7 @@ int run_main(const struct run_options *o)
 		log_error_errno(r, "cannot set up signal handling: %m");
 		return EXIT_SETUP_FAILED;
 	}
-	ectx = (struct events_context){ .sandbox_id = o->id, .profile = o->profile };
+	ectx = (struct events_context){.sandbox_id = o->id, .profile = o->profile};
 	r = events_open(o->events_path, &ectx, &s.ev);
 	if (r < 0) {
 		log_error_errno(r, "cannot open event log '%s': %m", o->events_path);
@@ -828,7 +837,7 @@ int run_main(const struct run_options *o)
 	log_reset_first_error();
 	if (geteuid() != 0) {
 		log_error("nbwarden run must be started as root (embedded mode); unprivileged "
-			  "launches go through the nbwarden daemon");
+		          "launches go through the nbwarden daemon");
 		goto refused;
 	}
 	r = notif_sizes(&req_size, &resp_size);
@@ -840,11 +849,11 @@ int run_main(const struct run_options *o)
 	if (r < 0)
 		goto refused;
 
-	ectx = (struct events_context){ .sandbox_id = plan.id,
-					.profile = plan.profile->name,
-					.user_name = plan.ident.name,
-					.uid = plan.ident.uid,
-					.cgroup_id = s.cg->id };
+	ectx = (struct events_context){.sandbox_id = plan.id,
+	                               .profile = plan.profile->name,
+	                               .user_name = plan.ident.name,
+	                               .uid = plan.ident.uid,
+	                               .cgroup_id = s.cg->id};
 	events_set_context(s.ev, &ectx);
 
 	s.parent_pidfd = open_parent_pidfd();
@@ -871,7 +880,7 @@ int run_main(const struct run_options *o)
 	}
 
 	args.flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS |
-		     (plan.private_net ? CLONE_NEWNET : 0) | CLONE_INTO_CGROUP | CLONE_PIDFD;
+	             (plan.private_net ? CLONE_NEWNET : 0) | CLONE_INTO_CGROUP | CLONE_PIDFD;
 	args.pidfd = (uint64_t)(uintptr_t)&s.init_pidfd;
 	args.cgroup = (uint64_t)s.cg->fd;
 	args.exit_signal = SIGCHLD;
@@ -896,8 +905,8 @@ int run_main(const struct run_options *o)
 	(void)waitid(P_PIDFD, (id_t)s.init_pidfd, NULL, WEXITED);
 	code = r < 0 ? EXIT_SETUP_FAILED : outcome(&s);
 	if (s.setup_error) {
-		json_t *ev = event_new("event", "process", "start", "sandbox-setup-failed",
-				       "failure");
+		json_t *ev =
+			event_new("event", "process", "start", "sandbox-setup-failed", "failure");
 
 		if (ev) {
 			json_object_set_new(ev, "message", json_string(s.setup_what));
@@ -910,14 +919,14 @@ int run_main(const struct run_options *o)
 	}
 	if (s.denied_suppressed > 0) {
 		json_t *ev = event_new("alert", "intrusion_detection", "denied",
-				       "syscall-denied-suppressed", "failure");
+		                       "syscall-denied-suppressed", "failure");
 
 		if (ev) {
 			json_object_set_new(ev, "message",
-					    json_sprintf("%llu similar events suppressed",
-							 (unsigned long long)s.denied_suppressed));
+			                    json_sprintf("%llu similar events suppressed",
+			                                 (unsigned long long)s.denied_suppressed));
 			json_object_set_new(object_at_nbw(ev), "suppressed",
-					    json_integer((json_int_t)s.denied_suppressed));
+			                    json_integer((json_int_t)s.denied_suppressed));
 			(void)events_emit(s.ev, ev);
 		}
 	}

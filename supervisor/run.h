@@ -10,17 +10,17 @@
 /* Exit codes of "nbwarden run" besides the command's own status. */
 #define EXIT_SETUP_FAILED 125 /* nothing ran */
 #define EXIT_CANNOT_EXEC  126
-#define EXIT_NOT_FOUND	  127
-#define EXIT_KILLED	  137 /* nbwarden killed the sandbox (limit or violation) */
+#define EXIT_NOT_FOUND    127
+#define EXIT_KILLED       137 /* nbwarden killed the sandbox (limit or violation) */
 
 struct run_options {
 	const char *profile; /* name or path */
 	const char *user;    /* name or uid, or NULL for the profile's user */
-	const char *id;	     /* sandbox id, or NULL to generate one */
+	const char *id;      /* sandbox id, or NULL to generate one */
 	const char *cgroup_parent;
 	const char *cwd;
-	char **env;   /* "NAME=value" from --env */
-	char **argv;  /* the command */
+	char **env;  /* "NAME=value" from --env */
+	char **argv; /* the command */
 	const char *events_path;
 };
 

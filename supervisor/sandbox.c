@@ -51,11 +51,11 @@
 extern char **environ;
 
 static const char *const step_names[_STEP_MAX] = {
-	[STEP_NAMESPACES] = "namespaces",   [STEP_MOUNTS] = "mounts",
-	[STEP_RLIMITS] = "rlimits",	    [STEP_IDENTITY] = "identity",
+	[STEP_NAMESPACES] = "namespaces",     [STEP_MOUNTS] = "mounts",
+	[STEP_RLIMITS] = "rlimits",           [STEP_IDENTITY] = "identity",
 	[STEP_CAPABILITIES] = "capabilities", [STEP_NO_NEW_PRIVS] = "no_new_privs",
-	[STEP_LANDLOCK] = "landlock",	    [STEP_SESSION] = "session",
-	[STEP_SECCOMP] = "seccomp",	    [STEP_COMMAND] = "command",
+	[STEP_LANDLOCK] = "landlock",         [STEP_SESSION] = "session",
+	[STEP_SECCOMP] = "seccomp",           [STEP_COMMAND] = "command",
 };
 
 const char *sandbox_step_to_string(enum sandbox_step s)
@@ -80,12 +80,12 @@ void sandbox_plan_done(struct sandbox_plan *p)
 	mount_plan_done(&p->mounts);
 	landlock_plan_done(&p->landlock);
 	seccomp_program_done(&p->seccomp);
-	*p = (struct sandbox_plan){ 0 };
+	*p = (struct sandbox_plan){0};
 }
 
 static void send_msg(int sock, uint32_t type, int error, int value, const char *what)
 {
-	struct sandbox_msg m = { .type = type, .error = error, .value = value };
+	struct sandbox_msg m = {.type = type, .error = error, .value = value};
 
 	if (what)
 		snprintf(m.what, sizeof(m.what), "%s", what);
@@ -104,9 +104,9 @@ static _Noreturn void fail_step(int sock, enum sandbox_step step, int r, const c
 
 static int send_fd(int sock, int fd)
 {
-	struct sandbox_msg m = { .type = SANDBOX_MSG_LISTENER };
-	char control[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+	struct sandbox_msg m = {.type = SANDBOX_MSG_LISTENER};
+	char control[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
 	struct msghdr mh = {
 		.msg_iov = &iov,
 		.msg_iovlen = 1,
@@ -158,14 +158,14 @@ static int close_other_fds(const struct sandbox_plan *p, int sock)
 /* Is the supervisor still there? Its end of the socket closes when it dies. */
 static bool supervisor_alive(int sock)
 {
-	struct pollfd p = { .fd = sock, .events = 0 };
+	struct pollfd p = {.fd = sock, .events = 0};
 
 	return poll(&p, 1, 0) == 0 || !(p.revents & (POLLHUP | POLLERR));
 }
 
 static int set_rlimit(int resource, rlim_t value)
 {
-	struct rlimit rl = { value, value };
+	struct rlimit rl = {value, value};
 
 	return setrlimit(resource, &rl) < 0 ? -errno : 0;
 }
@@ -182,8 +182,7 @@ static int receive_go(int sock, struct sandbox_go *go)
 		return -errno;
 	if (n == 0)
 		_exit(125); /* the supervisor is gone */
-	if ((size_t)n < offsetof(struct sandbox_go, groups) ||
-	    go->n_groups > SANDBOX_MAX_GROUPS ||
+	if ((size_t)n < offsetof(struct sandbox_go, groups) || go->n_groups > SANDBOX_MAX_GROUPS ||
 	    (size_t)n != offsetof(struct sandbox_go, groups) + go->n_groups * sizeof(uint32_t))
 		return -EBADMSG;
 	return -go->error;
@@ -242,8 +241,8 @@ static int spawn_command(const struct sandbox_plan *p, pid_t *ret_pid)
 	return -r;
 }
 
-static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
-				 SIGCONT };
+static const int forwarded[] = {SIGINT,  SIGTERM, SIGHUP,   SIGQUIT,
+                                SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
 
 /* PID 1: forward signals to the command, reap everything, report the command's status. */
 static _Noreturn void init_loop(int sock, pid_t cmd)
@@ -375,7 +374,7 @@ _Noreturn void sandbox_child(const struct sandbox_plan *p, int sock)
 	if (r < 0) {
 		send_msg(sock, SANDBOX_MSG_EXEC_FAILED, -r, 0, p->argv[0]);
 		send_msg(sock, SANDBOX_MSG_EXITED, 0, W_EXITCODE(sandbox_exec_exit_code(-r), 0),
-			 NULL);
+		         NULL);
 		_exit(0);
 	}
 	send_msg(sock, SANDBOX_MSG_STARTED, 0, cmd, NULL);

@@ -24,7 +24,7 @@ struct sandbox_plan {
 	struct identity ident;
 	char **argv;
 	char **envp;
-	char *cwd;	  /* --cwd: must exist inside, or NULL */
+	char *cwd;        /* --cwd: must exist inside, or NULL */
 	char *caller_cwd; /* tried first when cwd is NULL, then home, then / */
 	bool private_net;
 	char hostname[64];
@@ -38,10 +38,10 @@ void sandbox_plan_done(struct sandbox_plan *p);
 
 enum sandbox_msg_type {
 	SANDBOX_MSG_SETUP_FAILED = 1, /* error, what */
-	SANDBOX_MSG_LISTENER,	      /* seccomp listener fd attached (SCM_RIGHTS) */
-	SANDBOX_MSG_STARTED,	      /* value: command pid (in the sandbox); answered with 1 byte */
-	SANDBOX_MSG_EXEC_FAILED,      /* error, what: command */
-	SANDBOX_MSG_EXITED,	      /* value: the command's wait status */
+	SANDBOX_MSG_LISTENER,         /* seccomp listener fd attached (SCM_RIGHTS) */
+	SANDBOX_MSG_STARTED,     /* value: command pid (in the sandbox); answered with 1 byte */
+	SANDBOX_MSG_EXEC_FAILED, /* error, what: command */
+	SANDBOX_MSG_EXITED,      /* value: the command's wait status */
 };
 
 struct sandbox_msg {

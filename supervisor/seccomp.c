@@ -25,9 +25,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(scmp_filter_ctx, seccomp_release)
  * Special entries a group can carry besides plain syscall names. Each one
  * compiles into argument-filtered rules rather than a blanket denial.
  */
-#define SPECIAL_CLONE_NS   "clone:namespaces"
-#define SPECIAL_TIOCSTI	   "ioctl:TIOCSTI"
-#define SPECIAL_TIOCLINUX  "ioctl:TIOCLINUX"
+#define SPECIAL_CLONE_NS    "clone:namespaces"
+#define SPECIAL_TIOCSTI     "ioctl:TIOCSTI"
+#define SPECIAL_TIOCLINUX   "ioctl:TIOCLINUX"
 #define SPECIAL_PERSONALITY "personality:change"
 
 struct group {
@@ -35,11 +35,17 @@ struct group {
 	const char *const *members;
 };
 
-#define GROUP(n, ...) { n, (const char *const[]){ __VA_ARGS__, NULL } }
+#define GROUP(n, ...)                     \
+	{                                 \
+		n, (const char *const[])  \
+		{                         \
+			__VA_ARGS__, NULL \
+		}                         \
+	}
 
 static const struct group groups[] = {
 	GROUP("@mount", "mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree",
-	      "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr"),
+              "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr"),
 	GROUP("@ptrace", "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd"),
 	GROUP("@bpf", "bpf"),
 	GROUP("@perf", "perf_event_open"),
@@ -49,7 +55,7 @@ static const struct group groups[] = {
 	/* clone3 cannot be argument-filtered: it always gets ENOSYS so libc falls back to clone */
 	GROUP("@namespaces", "unshare", "setns", "clone3", SPECIAL_CLONE_NS),
 	GROUP("@module", "init_module", "finit_module", "delete_module", "create_module",
-	      "query_module", "get_kernel_syms"),
+              "query_module", "get_kernel_syms"),
 	GROUP("@kexec", "kexec_load", "kexec_file_load"),
 	GROUP("@handle", "open_by_handle_at", "name_to_handle_at"),
 	GROUP("@personality", SPECIAL_PERSONALITY),
@@ -62,11 +68,11 @@ static const struct group groups[] = {
 	GROUP("@accounting", "acct", "quotactl", "quotactl_fd"),
 	GROUP("@cpu-emulation", "modify_ldt"),
 	GROUP("@obsolete", "uselib", "ustat", "sysfs", "_sysctl", "lookup_dcookie", "nfsservctl",
-	      "vhangup", "afs_syscall", "tuxcall", "security", "vserver", "getpmsg", "putpmsg"),
+              "vhangup", "afs_syscall", "tuxcall", "security", "vserver", "getpmsg", "putpmsg"),
 	GROUP("@default", "@mount", "@ptrace", "@bpf", "@perf", "@io_uring", "@userfaultfd",
-	      "@keyring", "@namespaces", "@module", "@kexec", "@handle", "@personality",
-	      "@tty-inject", "@swap", "@reboot", "@raw-io", "@clock", "@syslog", "@accounting",
-	      "@cpu-emulation", "@obsolete"),
+              "@keyring", "@namespaces", "@module", "@kexec", "@handle", "@personality",
+              "@tty-inject", "@swap", "@reboot", "@raw-io", "@clock", "@syslog", "@accounting",
+              "@cpu-emulation", "@obsolete"),
 };
 
 static const struct group *group_find(const char *name)
@@ -159,19 +165,19 @@ static int add_special(scmp_filter_ctx ctx, uint32_t deny, const char *what)
 
 	if (streq(what, SPECIAL_CLONE_NS)) {
 		/* CLONE_NEWTIME (0x80) is not listed: for clone() that bit is the exit signal. */
-		static const uint64_t ns_flags[] = { CLONE_NEWNS,   CLONE_NEWUTS, CLONE_NEWIPC,
-						     CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
-						     CLONE_NEWCGROUP };
+		static const uint64_t ns_flags[] = {CLONE_NEWNS,    CLONE_NEWUTS, CLONE_NEWIPC,
+		                                    CLONE_NEWUSER,  CLONE_NEWPID, CLONE_NEWNET,
+		                                    CLONE_NEWCGROUP};
 
 		for (size_t i = 0; i < ELEMENTSOF(ns_flags) && r == 0; i++)
 			r = seccomp_rule_add(ctx, deny, SCMP_SYS(clone), 1,
-					     SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]));
+			                     SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]));
 	} else if (streq(what, SPECIAL_TIOCSTI) || streq(what, SPECIAL_TIOCLINUX)) {
 		/* the request is an unsigned int: ignore whatever is in the upper half */
 		uint64_t req = streq(what, SPECIAL_TIOCSTI) ? TIOCSTI : TIOCLINUX;
 
 		r = seccomp_rule_add(ctx, deny, SCMP_SYS(ioctl), 1,
-				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL, req));
+		                     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL, req));
 	} else if (streq(what, SPECIAL_PERSONALITY)) {
 		/*
 		 * Only PER_LINUX is allowed. The child sets it before the filter is
@@ -180,14 +186,14 @@ static int add_special(scmp_filter_ctx ctx, uint32_t deny, const char *what)
 		 * persona (ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC, ...) is denied.
 		 */
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(0), SCMP_SYS(personality), 1,
-				     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, 0));
+		                     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, 0));
 		if (r == 0)
-			r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(0), SCMP_SYS(personality), 1,
-					     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL,
-						     0xffffffffULL));
+			r = seccomp_rule_add(
+				ctx, SCMP_ACT_ERRNO(0), SCMP_SYS(personality), 1,
+				SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, 0xffffffffULL));
 		if (r == 0)
 			r = seccomp_rule_add(ctx, deny, SCMP_SYS(personality), 1,
-					     SCMP_A0(SCMP_CMP_GT, 0));
+			                     SCMP_A0(SCMP_CMP_GT, 0));
 	} else {
 		r = -EINVAL;
 	}
@@ -253,7 +259,7 @@ static int compile_expanded(char **expanded, struct seccomp_program *ret)
 	if (r < 0)
 		return r;
 
-	STRV_FOREACH(e, expanded) {
+	STRV_FOREACH (e, expanded) {
 		if (strchr(*e, ':')) {
 			r = add_special(ctx, SCMP_ACT_NOTIFY, *e);
 		} else {
@@ -264,10 +270,9 @@ static int compile_expanded(char **expanded, struct seccomp_program *ret)
 			if (nr < 0)
 				continue; /* not a syscall on this ABI */
 			/* clone3 must look "not implemented" or libc will not fall back */
-			r = scmp_err(seccomp_rule_add(ctx,
-						      nr == __NR_clone3 ? SCMP_ACT_ERRNO(ENOSYS)
-									: SCMP_ACT_NOTIFY,
-						      nr, 0));
+			r = scmp_err(seccomp_rule_add(
+				ctx, nr == __NR_clone3 ? SCMP_ACT_ERRNO(ENOSYS) : SCMP_ACT_NOTIFY,
+				nr, 0));
 		}
 		if (r < 0)
 			return r;
@@ -298,14 +303,14 @@ static char *cache_key(char **expanded)
 	size_t len = 128;
 	char *key, *p;
 
-	STRV_FOREACH(e, expanded)
+	STRV_FOREACH (e, expanded)
 		len += strlen(*e) + 1;
 	key = malloc(len);
 	if (!key)
 		return NULL;
 	p = key + sprintf(key, "nbwarden seccomp 1\nlibseccomp %u.%u.%u\napi %u\n", v->major,
-			  v->minor, v->micro, seccomp_api_get());
-	STRV_FOREACH(e, expanded)
+	                  v->minor, v->micro, seccomp_api_get());
+	STRV_FOREACH (e, expanded)
 		p += sprintf(p, "%s\n", *e);
 	return key;
 }
@@ -358,17 +363,16 @@ static int cache_read(int dfd, const char *name, const char *key, struct seccomp
 	return 0;
 }
 
-static void cache_write(int dfd, const char *name, const char *key,
-			const struct seccomp_program *p)
+static void cache_write(int dfd, const char *name, const char *key, const struct seccomp_program *p)
 {
 	char tmp[64];
 	uint32_t l = (uint32_t)strlen(key), n = (uint32_t)p->n_insns;
 	struct iovec iov[5] = {
-		{ CACHE_MAGIC, 8 },
-		{ &l, 4 },
-		{ (void *)key, l },
-		{ &n, 4 },
-		{ p->insns, p->n_insns * sizeof(struct sock_filter) },
+		{CACHE_MAGIC, 8},
+		{&l, 4},
+		{(void *)key, l},
+		{&n, 4},
+		{p->insns, p->n_insns * sizeof(struct sock_filter)},
 	};
 	size_t total = 0;
 	int fd;
@@ -386,7 +390,7 @@ static void cache_write(int dfd, const char *name, const char *key,
 }
 
 int seccomp_compile_cached(const struct list *deny, const char *cache_dir,
-			   struct seccomp_program *ret, bool *ret_hit)
+                           struct seccomp_program *ret, bool *ret_hit)
 {
 	_cleanup_close_ int dfd = -1;
 	_cleanup_free_ char *key = NULL;

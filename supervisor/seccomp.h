@@ -50,7 +50,7 @@ int seccomp_compile(const struct list *deny, struct seccomp_program *ret);
  * only cost the compile. *ret_hit says whether the cache answered.
  */
 int seccomp_compile_cached(const struct list *deny, const char *cache_dir,
-			   struct seccomp_program *ret, bool *ret_hit);
+                           struct seccomp_program *ret, bool *ret_hit);
 void seccomp_program_done(struct seccomp_program *p);
 
 /*

@@ -24,9 +24,9 @@ static inline int sys_pivot_root(const char *new_root, const char *put_old)
 }
 
 static inline int sys_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode,
-			      uint64_t resolve)
+                              uint64_t resolve)
 {
-	struct open_how how = { .flags = flags, .mode = mode, .resolve = resolve };
+	struct open_how how = {.flags = flags, .mode = mode, .resolve = resolve};
 
 	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 }
@@ -46,17 +46,17 @@ struct nbw_landlock_ruleset_attr {
 #endif
 #ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
 #define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
-#define LANDLOCK_SCOPE_SIGNAL		    (1ULL << 1)
+#define LANDLOCK_SCOPE_SIGNAL               (1ULL << 1)
 #endif
 
 static inline int sys_landlock_create_ruleset(const struct nbw_landlock_ruleset_attr *attr,
-					      size_t size, uint32_t flags)
+                                              size_t size, uint32_t flags)
 {
 	return (int)syscall(SYS_landlock_create_ruleset, attr, size, flags);
 }
 
 static inline int sys_landlock_add_rule(int ruleset_fd, int rule_type, const void *attr,
-					uint32_t flags)
+                                        uint32_t flags)
 {
 	return (int)syscall(SYS_landlock_add_rule, ruleset_fd, rule_type, attr, flags);
 }

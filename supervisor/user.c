@@ -14,7 +14,7 @@ int identity_resolve(const char *user, struct identity *ret)
 {
 	struct passwd pw, *res = NULL;
 	_cleanup_free_ char *buf = NULL;
-	struct identity id = { 0 };
+	struct identity id = {0};
 	long size = sysconf(_SC_GETPW_R_SIZE_MAX);
 	uint64_t uid;
 	int r;
@@ -75,5 +75,5 @@ void identity_done(struct identity *id)
 	free(id->groups);
 	free(id->name);
 	free(id->home);
-	*id = (struct identity){ 0 };
+	*id = (struct identity){0};
 }

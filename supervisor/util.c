@@ -10,7 +10,7 @@
 
 void strv_free(char **l)
 {
-	STRV_FOREACH(s, l)
+	STRV_FOREACH (s, l)
 		free(*s);
 	free(l);
 }
@@ -122,21 +122,28 @@ int parse_uint32(const char *s, uint32_t *ret)
 }
 
 /*
- * Parse "<digits>[.<digits>]" into an integer scaled by 10^3 and return the
- * position after the number. At most three decimals are significant; more is
- * an error rather than a silent rounding.
+ * Parse "<digits>[.<digits>]" into a whole part and thousandths, and return
+ * the position after the number. At most three decimals are significant;
+ * more is an error rather than a silent rounding.
  */
-static int parse_milli(const char *s, uint64_t *ret, const char **ret_end)
+struct decimal {
+	uint64_t whole;
+	uint64_t milli; /* 0..999 */
+};
+
+static int parse_decimal(const char *s, struct decimal *ret, const char **ret_end)
 {
-	uint64_t whole = 0, frac = 0;
+	struct decimal d = {0, 0};
 	int digits = 0;
 
 	if (!isdigit((unsigned char)*s))
 		return -EINVAL;
 	for (; isdigit((unsigned char)*s); s++) {
-		if (whole > (UINT64_MAX / 1000 - 9) / 10)
+		uint64_t digit = (uint64_t)(*s - '0');
+
+		if (d.whole > (UINT64_MAX - digit) / 10)
 			return -ERANGE;
-		whole = whole * 10 + (uint64_t)(*s - '0');
+		d.whole = d.whole * 10 + digit;
 	}
 	if (*s == '.') {
 		s++;
@@ -145,13 +152,28 @@ static int parse_milli(const char *s, uint64_t *ret, const char **ret_end)
 		for (; isdigit((unsigned char)*s); s++) {
 			if (++digits > 3)
 				return -EINVAL;
-			frac = frac * 10 + (uint64_t)(*s - '0');
+			d.milli = d.milli * 10 + (uint64_t)(*s - '0');
 		}
 		for (; digits < 3; digits++)
-			frac *= 10;
+			d.milli *= 10;
 	}
-	*ret = whole * 1000 + frac;
+	*ret = d;
 	*ret_end = s;
+	return 0;
+}
+
+/* d * unit, or -ERANGE if that does not fit below limit */
+static int scale(struct decimal d, uint64_t unit, uint64_t limit, uint64_t *ret)
+{
+	uint64_t frac;
+
+	if (d.whole > limit / unit)
+		return -ERANGE;
+	/* milli < 1000, so this only overflows for units above 2^54: compute it in parts */
+	frac = d.milli * (unit / 1000) + d.milli * (unit % 1000) / 1000;
+	if (frac > limit || d.whole * unit > limit - frac)
+		return -ERANGE;
+	*ret = d.whole * unit + frac;
 	return 0;
 }
 
@@ -160,8 +182,9 @@ int parse_size(const char *s, uint64_t *ret)
 	static const struct {
 		char suffix;
 		unsigned shift;
-	} units[] = { { 'K', 10 }, { 'M', 20 }, { 'G', 30 }, { 'T', 40 }, { 'P', 50 } };
-	uint64_t milli, mult = 1;
+	} units[] = {{'K', 10}, {'M', 20}, {'G', 30}, {'T', 40}, {'P', 50}};
+	uint64_t mult = 1;
+	struct decimal d;
 	const char *end;
 	int r;
 
@@ -171,7 +194,7 @@ int parse_size(const char *s, uint64_t *ret)
 	}
 	if (isempty(s))
 		return -EINVAL;
-	r = parse_milli(s, &milli, &end);
+	r = parse_decimal(s, &d, &end);
 	if (r < 0)
 		return r;
 	if (*end) {
@@ -190,13 +213,10 @@ int parse_size(const char *s, uint64_t *ret)
 		if (*end)
 			return -EINVAL;
 	}
-	if (milli % 1000 && mult == 1)
+	if (d.milli && mult == 1)
 		return -EINVAL; /* fractional bytes */
-	/* mult <= 2^50, so the fractional product stays below 2^60 */
-	if (milli / 1000 > (UINT64_MAX - 1 - mult) / mult)
-		return -ERANGE;
-	*ret = (milli / 1000) * mult + (milli % 1000) * mult / 1000;
-	return 0;
+	/* VALUE_MAX itself means "max": a number may only come below it */
+	return scale(d, mult, VALUE_MAX - 1, ret);
 }
 
 int parse_duration(const char *s, uint64_t *ret_usec)
@@ -206,9 +226,14 @@ int parse_duration(const char *s, uint64_t *ret_usec)
 		uint64_t usec;
 	} units[] = {
 		/* longest suffix first so "ms" is not read as "m" */
-		{ "min", 60 * USEC_PER_SEC }, { "ms", USEC_PER_MSEC }, { "us", 1 },
-		{ "s", USEC_PER_SEC },	      { "m", 60 * USEC_PER_SEC }, { "h", 3600 * USEC_PER_SEC },
-		{ "d", 86400 * USEC_PER_SEC }, { "w", 7 * 86400 * USEC_PER_SEC },
+		{"min", 60 * USEC_PER_SEC},
+		{"ms", USEC_PER_MSEC},
+		{"us", 1},
+		{"s", USEC_PER_SEC},
+		{"m", 60 * USEC_PER_SEC},
+		{"h", 3600 * USEC_PER_SEC},
+		{"d", 86400 * USEC_PER_SEC},
+		{"w", 7 * 86400 * USEC_PER_SEC},
 	};
 	uint64_t total = 0;
 	bool any = false;
@@ -220,11 +245,12 @@ int parse_duration(const char *s, uint64_t *ret_usec)
 	if (isempty(s))
 		return -EINVAL;
 	while (*s) {
-		uint64_t milli, unit = USEC_PER_SEC, add;
+		uint64_t unit = USEC_PER_SEC, add;
+		struct decimal d;
 		const char *end;
 		int r;
 
-		r = parse_milli(s, &milli, &end);
+		r = parse_decimal(s, &d, &end);
 		if (r < 0)
 			return r;
 		if (*end) {
@@ -242,11 +268,9 @@ int parse_duration(const char *s, uint64_t *ret_usec)
 		} else if (any) {
 			return -EINVAL; /* "1h30": a bare number only on its own */
 		}
-		if (milli / 1000 > UINT64_MAX / unit)
-			return -ERANGE;
-		add = (milli / 1000) * unit + (milli % 1000) * unit / 1000;
-		if (total > UINT64_MAX - 1 - add)
-			return -ERANGE;
+		r = scale(d, unit, VALUE_MAX - 1 - total, &add);
+		if (r < 0)
+			return r;
 		total += add;
 		any = true;
 		s = end;
@@ -258,16 +282,20 @@ int parse_duration(const char *s, uint64_t *ret_usec)
 int parse_cpus(const char *s, uint32_t *ret_milli)
 {
 	uint64_t milli;
+	struct decimal d;
 	const char *end;
 	int r;
 
 	if (isempty(s))
 		return -EINVAL;
-	r = parse_milli(s, &milli, &end);
+	r = parse_decimal(s, &d, &end);
 	if (r < 0)
 		return r;
 	if (*end)
 		return -EINVAL;
+	if (d.whole > 4096)
+		return -ERANGE;
+	milli = d.whole * 1000 + d.milli;
 	if (milli < 10 || milli > 4096 * 1000)
 		return -ERANGE;
 	*ret_milli = (uint32_t)milli;
@@ -307,9 +335,9 @@ const char *format_duration(uint64_t usec, char buf[static 32])
 	static const struct {
 		const char *suffix;
 		uint64_t usec;
-	} units[] = { { "d", 86400 * USEC_PER_SEC }, { "h", 3600 * USEC_PER_SEC },
-		      { "min", 60 * USEC_PER_SEC },  { "s", USEC_PER_SEC },
-		      { "ms", USEC_PER_MSEC },	     { "us", 1 } };
+	} units[] = {{"d", 86400 * USEC_PER_SEC}, {"h", 3600 * USEC_PER_SEC},
+	             {"min", 60 * USEC_PER_SEC},  {"s", USEC_PER_SEC},
+	             {"ms", USEC_PER_MSEC},       {"us", 1}};
 	size_t off = 0;
 
 	if (usec == VALUE_MAX)
@@ -320,7 +348,8 @@ const char *format_duration(uint64_t usec, char buf[static 32])
 		if (usec < units[i].usec)
 			continue;
 		off += (size_t)snprintf(buf + off, 32 - off, "%llu%s",
-					(unsigned long long)(usec / units[i].usec), units[i].suffix);
+		                        (unsigned long long)(usec / units[i].usec),
+		                        units[i].suffix);
 		usec %= units[i].usec;
 	}
 	return buf;

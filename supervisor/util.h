@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+#define ELEMENTSOF(x)      (sizeof(x) / sizeof((x)[0]))
 #define STRV_FOREACH(s, l) for (char **s = (l); s && *s; s++)
 
 #define USEC_PER_MSEC 1000ULL
@@ -61,8 +61,9 @@ const char *format_count(uint64_t v, char buf[static 32]);
 
 /*
  * Lexically canonicalize an absolute path: collapse "//", drop "." and a
- * trailing "/". A ".." component, a relative path, an empty path or an
- * over-long path is refused with -EINVAL. Nothing is resolved on disk.
+ * trailing "/". A ".." component, a relative path or an empty path is
+ * refused with -EINVAL, one of PATH_MAX or more with -ENAMETOOLONG. Nothing
+ * is resolved on disk.
  */
 int path_canonicalize(const char *path, char **ret);
 /* True if path equals prefix or lies below it (both canonical). */

@@ -57,7 +57,7 @@ static int expect_fail(long r, const char *what)
 
 static int a_exec_shell(void)
 {
-	char *argv[] = { "/bin/sh", "-c", "echo pwned", NULL };
+	char *argv[] = {"/bin/sh", "-c", "echo pwned", NULL};
 
 	execv(argv[0], argv);
 	return denied(errno);
@@ -65,7 +65,7 @@ static int a_exec_shell(void)
 
 static int a_exec_bin(void)
 {
-	char *argv[] = { (char *)arg1, NULL };
+	char *argv[] = {(char *)arg1, NULL};
 
 	execv(arg1, argv);
 	return denied(errno);
@@ -75,7 +75,7 @@ static int a_exec_bin(void)
 static int a_exec_copy(void)
 {
 	char dst[4096], buf[65536];
-	char *argv[] = { dst, "list", NULL };
+	char *argv[] = {dst, "list", NULL};
 	int in, out;
 	ssize_t n;
 
@@ -157,10 +157,10 @@ static int a_ptrace_traceme(void)
 static int a_process_vm_readv(void)
 {
 	char buf[8];
-	struct iovec local = { buf, sizeof(buf) }, remote = { (void *)0x400000, sizeof(buf) };
+	struct iovec local = {buf, sizeof(buf)}, remote = {(void *)0x400000, sizeof(buf)};
 
 	return expect_fail(syscall(SYS_process_vm_readv, getppid(), &local, 1, &remote, 1, 0),
-			   "process_vm_readv(parent)");
+	                   "process_vm_readv(parent)");
 }
 
 static int a_bpf(void)
@@ -172,7 +172,8 @@ static int a_bpf(void)
 	attr.key_size = 4;
 	attr.value_size = 4;
 	attr.max_entries = 1;
-	return expect_fail(syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof(attr)), "bpf(MAP_CREATE)");
+	return expect_fail(syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof(attr)),
+	                   "bpf(MAP_CREATE)");
 }
 
 static int a_perf(void)
@@ -203,13 +204,13 @@ static int a_userfaultfd(void)
 static int a_keyctl(void)
 {
 	return expect_fail(syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0),
-			   "keyctl");
+	                   "keyctl");
 }
 
 static int a_add_key(void)
 {
 	return expect_fail(syscall(SYS_add_key, "user", "nbw", "x", 1, KEY_SPEC_PROCESS_KEYRING),
-			   "add_key");
+	                   "add_key");
 }
 
 static int a_request_key(void)
@@ -235,7 +236,7 @@ static int a_pivot_root(void)
 static int a_open_tree(void)
 {
 	return expect_fail(syscall(SYS_open_tree, AT_FDCWD, "/", 1 /* OPEN_TREE_CLONE */),
-			   "open_tree");
+	                   "open_tree");
 }
 
 static int a_fsopen(void)
@@ -266,9 +267,9 @@ static int a_i386(void)
 	if (p == 0) {
 		/* the compat entry zeroes r8-r15 on the way back: tell the compiler */
 		__asm__ volatile("int $0x80"
-				 : "=a"(r)
-				 : "a"(20L /* i386 getpid */)
-				 : "memory", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15");
+		                 : "=a"(r)
+		                 : "a"(20L /* i386 getpid */)
+		                 : "memory", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15");
 		if (write(fds[1], &r, sizeof(r)) != sizeof(r))
 			_exit(1);
 		_exit(0);
@@ -333,7 +334,7 @@ static int a_personality(void)
 		return denied(errno);
 	/* the call "worked": did it change anything? */
 	return personality(0xffffffff) & ADDR_NO_RANDOMIZE ? allowed("ADDR_NO_RANDOMIZE set")
-							    : denied(EPERM);
+	                                                   : denied(EPERM);
 }
 
 static int a_kexec(void)
@@ -357,10 +358,10 @@ static int a_open_by_handle(void)
 		unsigned int bytes;
 		int type;
 		unsigned char h[128];
-	} fh = { .bytes = 8, .type = 1 };
+	} fh = {.bytes = 8, .type = 1};
 
 	return expect_fail(syscall(SYS_open_by_handle_at, AT_FDCWD, &fh, O_RDONLY),
-			   "open_by_handle_at");
+	                   "open_by_handle_at");
 }
 
 static int a_iopl(void)
@@ -429,7 +430,7 @@ static int a_sysrq(void)
 static int a_cgroup_write(void)
 {
 	return expect_fail(open("/sys/fs/cgroup/cgroup.procs", O_WRONLY | O_CLOEXEC),
-			   "cgroup.procs writable");
+	                   "cgroup.procs writable");
 }
 
 static int a_mknod(void)
@@ -448,51 +449,51 @@ struct attack {
 };
 
 static const struct attack attacks[] = {
-	{ "exec-shell", a_exec_shell },
-	{ "exec-bin", a_exec_bin },
-	{ "exec-copy", a_exec_copy },
-	{ "unshare-user", a_unshare_user },
-	{ "unshare-net", a_unshare_net },
-	{ "unshare-mnt", a_unshare_mnt },
-	{ "clone-ns", a_clone_ns },
-	{ "clone3", a_clone3 },
-	{ "setns", a_setns },
-	{ "ptrace-parent", a_ptrace_parent },
-	{ "ptrace-traceme", a_ptrace_traceme },
-	{ "process-vm-readv", a_process_vm_readv },
-	{ "bpf", a_bpf },
-	{ "perf", a_perf },
-	{ "io-uring", a_io_uring },
-	{ "userfaultfd", a_userfaultfd },
-	{ "keyctl", a_keyctl },
-	{ "add-key", a_add_key },
-	{ "request-key", a_request_key },
-	{ "mount", a_mount },
-	{ "umount", a_umount },
-	{ "pivot-root", a_pivot_root },
-	{ "open-tree", a_open_tree },
-	{ "fsopen", a_fsopen },
-	{ "chroot", a_chroot },
-	{ "i386", a_i386 },
-	{ "x32", a_x32 },
-	{ "tiocsti", a_tiocsti },
-	{ "tioclinux", a_tioclinux },
-	{ "personality", a_personality },
-	{ "kexec", a_kexec },
-	{ "init-module", a_init_module },
-	{ "finit-module", a_finit_module },
-	{ "open-by-handle", a_open_by_handle },
-	{ "iopl", a_iopl },
-	{ "proc-exe-write", a_proc_exe_write },
-	{ "read-path", a_read_path },
-	{ "write-path", a_write_path },
-	{ "signal-pid", a_signal_pid },
-	{ "pidfd-open", a_pidfd_open },
-	{ "kill-all", a_kill_all },
-	{ "sysrq", a_sysrq },
-	{ "cgroup-write", a_cgroup_write },
-	{ "mknod", a_mknod },
-	{ "setuid-root", a_setuid_root },
+	{"exec-shell", a_exec_shell},
+	{"exec-bin", a_exec_bin},
+	{"exec-copy", a_exec_copy},
+	{"unshare-user", a_unshare_user},
+	{"unshare-net", a_unshare_net},
+	{"unshare-mnt", a_unshare_mnt},
+	{"clone-ns", a_clone_ns},
+	{"clone3", a_clone3},
+	{"setns", a_setns},
+	{"ptrace-parent", a_ptrace_parent},
+	{"ptrace-traceme", a_ptrace_traceme},
+	{"process-vm-readv", a_process_vm_readv},
+	{"bpf", a_bpf},
+	{"perf", a_perf},
+	{"io-uring", a_io_uring},
+	{"userfaultfd", a_userfaultfd},
+	{"keyctl", a_keyctl},
+	{"add-key", a_add_key},
+	{"request-key", a_request_key},
+	{"mount", a_mount},
+	{"umount", a_umount},
+	{"pivot-root", a_pivot_root},
+	{"open-tree", a_open_tree},
+	{"fsopen", a_fsopen},
+	{"chroot", a_chroot},
+	{"i386", a_i386},
+	{"x32", a_x32},
+	{"tiocsti", a_tiocsti},
+	{"tioclinux", a_tioclinux},
+	{"personality", a_personality},
+	{"kexec", a_kexec},
+	{"init-module", a_init_module},
+	{"finit-module", a_finit_module},
+	{"open-by-handle", a_open_by_handle},
+	{"iopl", a_iopl},
+	{"proc-exe-write", a_proc_exe_write},
+	{"read-path", a_read_path},
+	{"write-path", a_write_path},
+	{"signal-pid", a_signal_pid},
+	{"pidfd-open", a_pidfd_open},
+	{"kill-all", a_kill_all},
+	{"sysrq", a_sysrq},
+	{"cgroup-write", a_cgroup_write},
+	{"mknod", a_mknod},
+	{"setuid-root", a_setuid_root},
 };
 
 int main(int argc, char **argv)

@@ -63,9 +63,8 @@ static void print_status_field(const char *want)
 
 static int cmd_status(void)
 {
-	static const char *const fields[] = { "Uid",	"Gid",	  "Groups", "NoNewPrivs",
-					      "Seccomp", "CapEff", "CapPrm", "CapInh",
-					      "CapBnd",	"CapAmb" };
+	static const char *const fields[] = {"Uid",    "Gid",    "Groups", "NoNewPrivs", "Seccomp",
+	                                     "CapEff", "CapPrm", "CapInh", "CapBnd",     "CapAmb"};
 	char buf[4096], host[256];
 	DIR *d;
 	struct dirent *de;
@@ -141,10 +140,10 @@ static void on_signal(int s)
 
 static int cmd_signals(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
-	struct sigaction sa = { .sa_handler = on_signal };
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+	struct sigaction sa = {.sa_handler = on_signal};
 	time_t end = time(NULL) + 30;
-	int seen[65] = { 0 };
+	int seen[65] = {0};
 
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
@@ -280,7 +279,7 @@ static int cmd_list(const char *path)
 
 static int cmd_net(void)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t len = sizeof(a);
 	struct if_nameindex *ifs = if_nameindex();
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), c;
