@@ -560,7 +560,7 @@ int cgroup_destroy(struct cgroup *cg)
 
 int cgroup_read_keyed(const struct cgroup *cg, const char *file, const char *key, uint64_t *ret)
 {
-	char buf[4096];
+	char buf[4096] = "";
 	size_t klen = strlen(key);
 	int r;
 

@@ -1637,7 +1637,7 @@ static void print_net_rule(FILE *f, const struct net_rule *r)
 		fputs(r->host, f);
 	else if (r->prefix >= 96 && memcmp(r->addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)
 		fprintf(f, "%s/%u", inet_ntop(AF_INET, r->addr + 12, buf, sizeof(buf)),
-		        r->prefix - 96);
+		        (unsigned)r->prefix - 96);
 	else
 		fprintf(f, "%s/%u", inet_ntop(AF_INET6, r->addr, buf, sizeof(buf)), r->prefix);
 	fprintf(f, " %s ", net_proto_names[r->proto]);

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define PROFILE_MAX_FILE_SIZE     (1024 * 1024)
+#define PROFILE_MAX_FILE_SIZE     1048576 /* 1 MiB */
 #define PROFILE_MAX_LINE          4096
 #define PROFILE_MAX_LIST          4096
 #define PROFILE_MAX_INCLUDE_DEPTH 8

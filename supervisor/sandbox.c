@@ -297,7 +297,7 @@ _Noreturn void sandbox_child(const struct sandbox_plan *p, int sock)
 	const char *path = NULL;
 	char what[256];
 	int listener = -1, r;
-	pid_t cmd;
+	pid_t cmd = 0;
 
 	/* Die with the supervisor; checked again after the uid change, which clears it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || !supervisor_alive(sock))

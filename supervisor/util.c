@@ -233,7 +233,7 @@ int parse_duration(const char *s, uint64_t *ret_usec)
 		{"m", 60 * USEC_PER_SEC},
 		{"h", 3600 * USEC_PER_SEC},
 		{"d", 86400 * USEC_PER_SEC},
-		{"w", 7 * 86400 * USEC_PER_SEC},
+		{"w", 604800 * USEC_PER_SEC},
 	};
 	uint64_t total = 0;
 	bool any = false;
@@ -296,7 +296,7 @@ int parse_cpus(const char *s, uint32_t *ret_milli)
 	if (d.whole > 4096)
 		return -ERANGE;
 	milli = d.whole * 1000 + d.milli;
-	if (milli < 10 || milli > 4096 * 1000)
+	if (milli < 10 || milli > 4096000)
 		return -ERANGE;
 	*ret_milli = (uint32_t)milli;
 	return 0;
@@ -344,13 +344,14 @@ const char *format_duration(uint64_t usec, char buf[static 32])
 		return strcpy(buf, "max");
 	if (usec == 0)
 		return strcpy(buf, "0");
-	for (size_t i = 0; i < ELEMENTSOF(units) && usec; i++) {
-		if (usec < units[i].usec)
+	for (size_t i = 0; i < ELEMENTSOF(units); i++) {
+		uint64_t unit = units[i].usec;
+
+		if (usec < unit)
 			continue;
 		off += (size_t)snprintf(buf + off, 32 - off, "%llu%s",
-		                        (unsigned long long)(usec / units[i].usec),
-		                        units[i].suffix);
-		usec %= units[i].usec;
+		                        (unsigned long long)(usec / unit), units[i].suffix);
+		usec %= unit;
 	}
 	return buf;
 }
