@@ -44,7 +44,7 @@ ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) \
 	-MMD -MP
 LDLIBS   := $(PKG_LIBS)
 
-LIB_SRCS := util.c log.c profile.c seccomp.c landlock.c mount.c cgroup.c caps.c netns.c \
+LIB_SRCS := util.c log.c profile.c netrule.c seccomp.c landlock.c mount.c cgroup.c caps.c netns.c \
             user.c env.c events.c sandbox.c run.c
 LIB_OBJS := $(addprefix $(O)/supervisor/,$(LIB_SRCS:.c=.o))
 MAIN_OBJ := $(O)/supervisor/main.o

@@ -12,15 +12,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "netrule.h"
+
 #define PROFILE_MAX_FILE_SIZE     1048576 /* 1 MiB */
 #define PROFILE_MAX_LINE          4096
 #define PROFILE_MAX_LIST          4096
 #define PROFILE_MAX_INCLUDE_DEPTH 8
-
-struct origin {
-	const char *file; /* points into profile->files */
-	unsigned line;    /* 0: built-in default */
-};
 
 struct item {
 	char *value;
@@ -36,23 +33,6 @@ struct tmpfs_mount {
 	char *path; /* canonical, absolute, may start with "~" */
 	uint64_t size;
 	uint32_t mode;
-	struct origin origin;
-};
-
-enum net_proto {
-	NET_PROTO_ANY,
-	NET_PROTO_TCP,
-	NET_PROTO_UDP,
-	_NET_PROTO_MAX,
-	_NET_PROTO_INVALID = -EINVAL,
-};
-
-struct net_rule {
-	char *host;       /* hostname to resolve at launch, or NULL for a CIDR */
-	uint8_t addr[16]; /* IPv4 stored as ::ffff:a.b.c.d */
-	uint8_t prefix;   /* in the 128-bit space */
-	enum net_proto proto;
-	uint16_t port_lo, port_hi;
 	struct origin origin;
 };
 
@@ -200,15 +180,8 @@ int profile_print(const struct profile *p, FILE *f);
 const char *environment_kind_to_string(enum environment_kind k);
 const char *net_mode_to_string(enum net_mode m);
 const char *net_bind_to_string(enum net_bind b);
-const char *net_proto_to_string(enum net_proto p);
 const char *syscall_action_to_string(enum syscall_action a);
 const char *limits_enforce_to_string(enum limits_enforce e);
-
-/* Parse one "[network] allow" value; pure, exported for unit tests. */
-int net_rule_parse(const char *value, struct net_rule *ret, char **ret_error);
-void net_rule_done(struct net_rule *r);
-/* Does this 128-bit address (v4 as ::ffff:0:0/96) fall inside the rule's CIDR? */
-bool net_rule_match_addr(const struct net_rule *r, const uint8_t addr[16]);
 
 /* Parse "PATH size=SIZE [mode=OCTAL]"; pure, exported for unit tests. */
 int tmpfs_parse(const char *value, struct tmpfs_mount *ret, char **ret_error);
