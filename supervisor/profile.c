@@ -823,10 +823,9 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		return 1;
 	}
 	if (!section_ok) {
+		/* an unknown [section] header was reported where it stands (read_line) */
 		if (isempty(section))
 			ctx_error(c, c->line, "'%s' appears before any [section]", name);
-		else
-			ctx_error(c, c->line, "unknown section [%s]", section);
 		return 1;
 	}
 	if (!k) {
@@ -872,6 +871,32 @@ struct reader {
  * inih's, so handlers know their line, and turns an over-long line into an
  * error instead of letting inih split it into two.
  */
+/*
+ * libinih only tells us about sections through their keys: check headers as
+ * lines go by, so that an unknown (even empty) section is reported at its line.
+ */
+static void check_section_header(struct ctx *c, const char *line)
+{
+	const char *end;
+	char name[64];
+
+	line += strspn(line, " \t");
+	if (*line != '[')
+		return;
+	end = strchr(line, ']');
+	if (!end)
+		return; /* inih reports the syntax error */
+	if ((size_t)(end - line - 1) >= sizeof(name)) {
+		ctx_error(c, c->line, "unknown section [%.*s]", (int)(end - line - 1), line + 1);
+		return;
+	}
+	snprintf(name, sizeof(name), "%.*s", (int)(end - line - 1), line + 1);
+	for (size_t i = 0; known_sections[i]; i++)
+		if (streq(known_sections[i], name))
+			return;
+	ctx_error(c, c->line, "unknown section [%s]", name);
+}
+
 static char *read_line(char *str, int num, void *stream)
 {
 	struct reader *rd = stream;
@@ -891,6 +916,8 @@ static char *read_line(char *str, int num, void *stream)
 	} else {
 		memcpy(str, rd->pos, len);
 		str[len] = 0;
+		if (rd->c->pass == 2)
+			check_section_header(rd->c, str);
 	}
 	rd->pos += len;
 	return str;

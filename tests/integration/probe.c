@@ -16,6 +16,7 @@
  *   probe list PATH              list a directory
  *   probe net                    loopback bind/connect and interface list
  *   probe env                    print the environment
+ *   probe rlimits                core and open-file limits
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -28,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -348,6 +350,16 @@ int main(int argc, char **argv)
 		return cmd_list(argv[2]);
 	if (!strcmp(argv[1], "net"))
 		return cmd_net();
+	if (!strcmp(argv[1], "rlimits")) {
+		struct rlimit core, nofile;
+
+		getrlimit(RLIMIT_CORE, &core);
+		getrlimit(RLIMIT_NOFILE, &nofile);
+		printf("core=%llu/%llu\nnofile=%llu/%llu\n", (unsigned long long)core.rlim_cur,
+		       (unsigned long long)core.rlim_max, (unsigned long long)nofile.rlim_cur,
+		       (unsigned long long)nofile.rlim_max);
+		return 0;
+	}
 	if (!strcmp(argv[1], "env")) {
 		for (char **e = environ; *e; e++)
 			printf("%s\n", *e);

@@ -14,7 +14,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from nbwtest import (PYTHON, Skip, check, main, pid_alive, pids_with_comm, populated,  # noqa: E402
+from nbwtest import (NBW, PYTHON, Skip, check, main, pid_alive, pids_with_comm, populated,  # noqa: E402
                      read_events, read_line, test, wait_for)
 
 # ---------------------------------------------------------------------------
@@ -98,6 +98,32 @@ def writable_home_path(env):
 
 
 @test
+def rlimits_applied(env):
+    r = env.run([env.probe, "rlimits"])
+    kv = r.kv()
+    check(kv["core"] == "0/0", "core dumps not disabled", kv)
+    check(kv["nofile"] == "1024/1024", "nofile from base.conf not applied", kv)
+    prof = env.profile("[limits]\nnofile = 4096\n")
+    r = env.run([env.probe, "rlimits"], profile=prof)
+    check(r.kv()["nofile"] == "4096/4096", "profile nofile not applied", r)
+
+
+@test
+def dev_is_minimal(env):
+    r = env.run([env.probe, "list", "/dev"])
+    check(r.kv()["entries"] == "13", "unexpected /dev entries", r)
+    for node in ("null", "zero", "full", "random", "urandom", "tty", "pts", "shm", "ptmx",
+                 "fd", "stdin", "stdout", "stderr"):
+        r = env.run([env.probe, "list", "/dev/" + node])
+        check(r.kv()["list"] in ("ok", "ENOTDIR"), "/dev/%s missing" % node, r)
+    for host_only in ("/dev/sda", "/dev/vda", "/dev/mem", "/dev/kmsg", "/dev/loop0"):
+        r = env.run([env.probe, "write", host_only])
+        check(r.kv()["write"] in ("ENOENT", "EROFS", "EACCES"), "%s reachable" % host_only, r)
+    r = env.run([env.probe, "write", "/dev/null"])
+    check(r.kv()["write"] == "ok", "/dev/null not writable", r)
+
+
+@test
 def net_none_has_loopback_only(env):
     r = env.run([env.probe, "net"])
     kv = r.kv()
@@ -114,6 +140,10 @@ def proc_and_sys_are_locked(env):
     check(r.kv()["write"] in ("EROFS", "EACCES"), "/proc/sys writable", r)
     r = env.run([env.probe, "write", "/sys/fs/cgroup/cgroup.procs"])
     check(r.kv()["write"] in ("EROFS", "EACCES"), "cgroupfs writable", r)
+    r = env.run([env.probe, "write", "/sys/kernel/nbwarden-test"])
+    check(r.kv()["write"] in ("EROFS", "EACCES"), "/sys writable", r)
+    r = env.run([env.probe, "list", "/sys/firmware"])
+    check(r.kv().get("entries") == "0", "/sys/firmware not masked", r)
 
 
 @test
@@ -281,6 +311,17 @@ def root_target_needs_allow_root(env):
 
 
 @test
+def allow_root_in_development(env):
+    prof = env.profile("[profile]\nenvironment = development\nallow_root = yes\n")
+    r = env.run([env.probe, "status"], profile=prof, extra=["--user", "root"])
+    kv = r.kv()
+    check(r.code == 0 and kv["Uid"].split() == ["0"] * 4, "allow_root did not run as root", r)
+    check(int(kv["CapEff"], 16) == 0 and int(kv["CapBnd"], 16) == 0, "root kept caps", kv)
+    r = env.run([env.probe, "write", "/etc/nbwarden-test"], profile=prof, extra=["--user", "0"])
+    check(r.kv()["write"] == "EROFS", "root inside could write /", r)
+
+
+@test
 def profile_must_be_root_owned(env):
     prof = env.profile("")
     os.chown(prof, env.uid, env.gid)
@@ -304,6 +345,82 @@ def wall_time_kill(env):
     check(0.9 < took < 5, "killed at the wrong time: %.2fs" % took)
     ev = r.events_of("sandbox-killed")
     check(ev and ev[0]["nbwarden"]["rule"] == "limits.wall_time", "no kill event", r.events)
+
+
+# ---------------------------------------------------------------------------
+# command line
+
+
+def nbw(*args, **kw):
+    return subprocess.run([NBW] + list(args), capture_output=True, text=True, timeout=30, **kw)
+
+
+@test
+def cli_usage_errors(env):
+    r = nbw("run")
+    check(r.returncode == 125 and "no command" in r.stderr, "run without a command", r)
+    r = nbw("run", "--bogus", "--", "/usr/bin/true")
+    check(r.returncode == 125 and "--help" in r.stderr, "unknown run option", r)
+    r = nbw("frobnicate")
+    check(r.returncode == 2 and "unknown command" in r.stderr, "unknown command", r)
+    r = nbw("--help")
+    check(r.returncode == 0 and "profile check" in r.stdout, "--help", r)
+    r = nbw("run", "--help")
+    check(r.returncode == 0 and "128+N" in r.stdout, "run --help", r)
+    r = nbw("--version")
+    check(r.returncode == 0 and r.stdout.startswith("nbwarden "), "--version", r)
+    r = nbw("run", "--id", "../evil", "--", "/usr/bin/true")
+    check(r.returncode == 125 and "invalid --id" in r.stderr, "bad --id accepted", r)
+    r = nbw("run", "--cgroup-parent", "a/../../b", "--", "/usr/bin/true")
+    check(r.returncode == 125 and "--cgroup-parent" in r.stderr, "bad --cgroup-parent", r)
+    r = nbw("run", "--env", "1BAD=x", "--", "/usr/bin/true")
+    check(r.returncode == 125 and "--env" in r.stderr, "bad --env accepted", r)
+
+
+@test
+def profile_check_and_show(env):
+    good = env.profile("[limits]\nmemory = 1G\n")
+    bad = env.write_profile("bad2", "[profile]\ninclude = t-base\n\n[limits]\nmemory = lots\n"
+                            "[nope]\n")
+    r = nbw("profile", "check", good)
+    check(r.returncode == 0 and "ok" in r.stdout, "valid profile rejected", r)
+    r = nbw("profile", "check", good, bad)
+    check(r.returncode == 1, "profile check did not fail", r)
+    lines = r.stderr.strip().splitlines()
+    check(lines == [bad + ":5: memory: invalid size 'lots' (e.g. 512M, 2G or max)",
+                    bad + ":6: unknown section [nope]"], "errors not FILE:LINE", lines)
+    r = nbw("profile", "show", good)
+    check(r.returncode == 0 and "memory = 1G\t; " + good + ":4" in r.stdout, "show", r)
+    # the output is itself a valid profile, equal to the original
+    shown = env.write_profile("shown", r.stdout)
+    r2 = nbw("profile", "show", shown)
+    strip = lambda t: [l.split("\t;")[0] for l in t.splitlines() if not l.startswith(";")]
+    check(strip(r2.stdout) == strip(r.stdout), "show output does not read back the same")
+    r = nbw("profile", "show", "no-such-profile-xyz")
+    check(r.returncode == 1 and "not found" in r.stderr, "missing profile", r)
+
+
+@test
+def profile_found_by_name(env):
+    name = "nbwtest-%d" % os.getpid()
+    path = "/etc/nbwarden/profiles/%s.conf" % name
+    os.makedirs("/etc/nbwarden/profiles", exist_ok=True)
+    try:
+        with open(path, "w") as f:
+            f.write("[profile]\ninclude = t-base\ndescription = from etc\n")
+        r = nbw("profile", "show", name)
+        check(r.returncode != 0 and "t-base" in r.stderr, "include resolved oddly", r)
+        with open(path, "w") as f:
+            f.write("[profile]\ninclude = default\ndescription = from etc\n")
+        r = nbw("profile", "show", name)
+        check(r.returncode == 0 and "description = from etc\t; " + path in r.stdout,
+              "/etc/nbwarden/profiles not searched", r)
+        # "default" itself comes from the source tree when running from build/
+        check("/profiles/default.conf" in r.stdout, "source tree not searched", r.stdout)
+        r = env.run([env.probe, "exit", "0"], profile=name)
+        check(r.code == 126, "profile by name not used (true is not allowed there)", r)
+    finally:
+        os.unlink(path)
 
 
 # ---------------------------------------------------------------------------

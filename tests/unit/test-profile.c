@@ -924,7 +924,11 @@ static void test_include_depth(void **state)
 static void test_errors_structure(void **state)
 {
 	(void)state;
-	expect_error("[profile]\ndescription = x\n[bogus]\nx = 1\n", 4, "unknown section [bogus]");
+	/* reported at the header, once, even for an empty section */
+	expect_error("[profile]\ndescription = x\n[bogus]\nx = 1\ny = 2\n", 3,
+	             "unknown section [bogus]");
+	expect_error("[profile]\ndescription = x\n\n[empty-but-unknown]\n", 4,
+	             "unknown section [empty-but-unknown]");
 	expect_error("[profile]\n\nbogus = 1\n", 3, "unknown key 'bogus' in [profile]");
 	expect_error("[exec]\ninclude = base\n", 2, "unknown key 'include' in [exec]");
 	expect_error("; comment\nmemory = 1G\n", 2, "'memory' appears before any [section]");
