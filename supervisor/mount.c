@@ -432,6 +432,40 @@ static int detach_copy(const char *rel)
 	return 0;
 }
 
+/*
+ * Mount a new instance of a kernel filesystem at target inside the new tree.
+ * With ret_fd, the mount stays open for the caller (to change it later).
+ */
+static int mount_fresh(struct apply *a, const char *type, const char *const *opts, unsigned attrs,
+                       const char *target, int *ret_fd)
+{
+	_cleanup_close_ int m = -1;
+	char what[64];
+	int r;
+
+	snprintf(what, sizeof(what), "mount %s on %%s", type);
+	m = new_fs(type, opts, attrs);
+	if (m < 0)
+		return fail(a, m, what, target);
+	r = attach(a, m, target);
+	if (r < 0)
+		return fail(a, r, what, target);
+	if (ret_fd)
+		*ret_fd = TAKE_FD(m);
+	return 0;
+}
+
+static int mask_all(struct apply *a, const char *const *paths, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int r = mask(a, paths[i], false);
+
+		if (r < 0)
+			return fail(a, r, "mask %s", paths[i]);
+	}
+	return 0;
+}
+
 static int setup_proc(struct apply *a)
 {
 	static const char *const ro[] = {"/proc/sys", "/proc/sysrq-trigger", "/proc/irq",
@@ -444,29 +478,21 @@ static int setup_proc(struct apply *a)
 	static const char *const masked[] = {
 		"/proc/keys", "/proc/timer_list", "/proc/sched_debug", "/proc/latency_stats",
 		"/proc/acpi", "/proc/scsi",       "/proc/asound"};
-	_cleanup_close_ int m = -1;
 	int r;
 
 	r = detach_copy("proc");
 	if (r < 0)
 		return fail(a, r, "detach the host's %s", "/proc");
-	m = new_fs("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-	if (m < 0)
-		return fail(a, m, "mount proc on %s", "/proc");
-	r = attach(a, m, "/proc");
+	r = mount_fresh(a, "proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+	                "/proc", NULL);
 	if (r < 0)
-		return fail(a, r, "attach proc on %s", "/proc");
+		return r;
 	for (size_t i = 0; i < ELEMENTSOF(ro); i++) {
 		r = rebind_ro(a, ro[i]);
 		if (r < 0)
 			return fail(a, r, "make %s read-only", ro[i]);
 	}
-	for (size_t i = 0; i < ELEMENTSOF(masked); i++) {
-		r = mask(a, masked[i], false);
-		if (r < 0)
-			return fail(a, r, "mask %s", masked[i]);
-	}
-	return 0;
+	return mask_all(a, masked, ELEMENTSOF(masked));
 }
 
 static int setup_sys(struct apply *a)
@@ -476,33 +502,20 @@ static int setup_sys(struct apply *a)
 	 * fresh sysfs has nothing mounted on kernel/debug or kernel/tracing.
 	 */
 	static const char *const masked[] = {"/sys/firmware", "/sys/devices/virtual/powercap"};
-	_cleanup_close_ int m = -1, cg = -1;
+	const unsigned ro =
+		MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
 	int r;
 
 	r = detach_copy("sys");
 	if (r < 0)
 		return fail(a, r, "detach the host's %s", "/sys");
-	m = new_fs("sysfs", NULL,
-	           MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-	if (m < 0)
-		return fail(a, m, "mount sysfs on %s", "/sys");
-	r = attach(a, m, "/sys");
-	if (r < 0)
-		return fail(a, r, "attach sysfs on %s", "/sys");
+	r = mount_fresh(a, "sysfs", NULL, ro, "/sys", NULL);
 	/* the sandbox's own cgroup (we are in a new cgroup namespace), read-only */
-	cg = new_fs("cgroup2", NULL,
-	            MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-	if (cg < 0)
-		return fail(a, cg, "mount cgroup2 on %s", "/sys/fs/cgroup");
-	r = attach(a, cg, "/sys/fs/cgroup");
-	if (r < 0)
-		return fail(a, r, "attach cgroup2 on %s", "/sys/fs/cgroup");
-	for (size_t i = 0; i < ELEMENTSOF(masked); i++) {
-		r = mask(a, masked[i], false);
-		if (r < 0)
-			return fail(a, r, "mask %s", masked[i]);
-	}
-	return 0;
+	if (r >= 0)
+		r = mount_fresh(a, "cgroup2", NULL, ro, "/sys/fs/cgroup", NULL);
+	if (r >= 0)
+		r = mask_all(a, masked, ELEMENTSOF(masked));
+	return r;
 }
 
 static int setup_dev(struct apply *a)
@@ -516,18 +529,15 @@ static int setup_dev(struct apply *a)
 	static const char *const dev_opts[] = {"size", "64k",  "nr_inodes", "128",
 	                                       "mode", "0755", NULL};
 	static const char *const pts_opts[] = {"ptmxmode", "0666", "mode", "0620", NULL};
-	_cleanup_close_ int m = -1, d = -1, pts = -1;
+	_cleanup_close_ int m = -1, d = -1;
 	int r;
 
 	r = detach_copy("dev");
 	if (r < 0)
 		return fail(a, r, "detach the host's %s", "/dev");
-	m = new_fs("tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
-	if (m < 0)
-		return fail(a, m, "mount tmpfs on %s", "/dev");
-	r = attach(a, m, "/dev");
+	r = mount_fresh(a, "tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "/dev", &m);
 	if (r < 0)
-		return fail(a, r, "attach tmpfs on %s", "/dev");
+		return r;
 	d = open_in_root(a, "/dev", O_PATH | O_DIRECTORY);
 	if (d < 0)
 		return fail(a, -errno, "open %s", "/dev");
@@ -552,11 +562,10 @@ static int setup_dev(struct apply *a)
 	}
 	if (mkdirat(d, "pts", 0755) < 0 || mkdirat(d, "shm", 01777) < 0)
 		return fail(a, -errno, "create %s", "/dev/pts and /dev/shm");
-	pts = new_fs("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
-	if (pts < 0)
-		return fail(a, pts, "mount devpts on %s", "/dev/pts");
-	if (move_mount(pts, "", d, "pts", MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		return fail(a, -errno, "attach devpts on %s", "/dev/pts");
+	r = mount_fresh(a, "devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "/dev/pts",
+	                NULL);
+	if (r < 0)
+		return r;
 
 	a->ro_later[a->n_ro_later++] = TAKE_FD(m);
 	a->own[a->n_own++] = "/dev";

@@ -492,11 +492,29 @@ static void apply_list(struct ctx *c, const struct key_def *k, const char *value
 	strv_free(words);
 }
 
+/* Append one element to a typed array, within the list limit. */
+static int array_append(void *items_ptr, size_t *n, size_t size, const void *elem)
+{
+	void **items = items_ptr;
+	char *grown;
+
+	if (*n >= PROFILE_MAX_LIST)
+		return -E2BIG;
+	grown = realloc(*items, (*n + 1) * size);
+	if (!grown)
+		return -ENOMEM;
+	memcpy(grown + *n * size, elem, size);
+	*items = grown;
+	(*n)++;
+	return 0;
+}
+
 static void apply_tmpfs(struct ctx *c, const char *value)
 {
 	struct profile *p = c->p;
 	_cleanup_free_ char *err = NULL;
-	struct tmpfs_mount t, *n;
+	struct tmpfs_mount t;
+	int r;
 
 	if (isempty(value)) {
 		tmpfs_clear(p);
@@ -514,26 +532,19 @@ static void apply_tmpfs(struct ctx *c, const char *value)
 			p->tmpfs[i] = t;
 			return;
 		}
-	if (p->n_tmpfs >= PROFILE_MAX_LIST) {
-		ctx_error(c, c->line, "tmpfs: too many entries");
+	r = array_append(&p->tmpfs, &p->n_tmpfs, sizeof(t), &t);
+	if (r < 0) {
+		ctx_error(c, c->line, r == -E2BIG ? "tmpfs: too many entries" : "out of memory");
 		free(t.path);
-		return;
 	}
-	n = realloc(p->tmpfs, (p->n_tmpfs + 1) * sizeof(*n));
-	if (!n) {
-		free(t.path);
-		ctx_error(c, c->line, "out of memory");
-		return;
-	}
-	p->tmpfs = n;
-	p->tmpfs[p->n_tmpfs++] = t;
 }
 
 static void apply_net_rule(struct ctx *c, const char *value)
 {
 	struct profile *p = c->p;
 	_cleanup_free_ char *err = NULL;
-	struct net_rule nr, *n;
+	struct net_rule nr;
+	int r;
 
 	if (isempty(value)) {
 		net_allow_clear(p);
@@ -544,19 +555,11 @@ static void apply_net_rule(struct ctx *c, const char *value)
 		return;
 	}
 	nr.origin = (struct origin){c->file, c->line};
-	if (p->n_net_allow >= PROFILE_MAX_LIST) {
-		ctx_error(c, c->line, "allow: too many entries");
+	r = array_append(&p->net_allow, &p->n_net_allow, sizeof(nr), &nr);
+	if (r < 0) {
+		ctx_error(c, c->line, r == -E2BIG ? "allow: too many entries" : "out of memory");
 		net_rule_done(&nr);
-		return;
 	}
-	n = realloc(p->net_allow, (p->n_net_allow + 1) * sizeof(*n));
-	if (!n) {
-		net_rule_done(&nr);
-		ctx_error(c, c->line, "out of memory");
-		return;
-	}
-	p->net_allow = n;
-	p->net_allow[p->n_net_allow++] = nr;
 }
 
 static bool user_name_is_valid(const char *s)
