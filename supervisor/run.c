@@ -68,7 +68,6 @@ struct supervisor {
 	char setup_what[256];
 	int exec_error;
 	char *kill_reason; /* set when we killed the sandbox */
-	const char *kill_rule;
 	char **skipped_limits; /* limits the host could not enforce (best-effort) */
 	struct denied_kind denied[DENIED_KINDS_MAX];
 	size_t n_denied;
@@ -471,7 +470,6 @@ static void kill_sandbox(struct supervisor *s, const char *rule, const char *fmt
 	if (vasprintf(&s->kill_reason, fmt, ap) < 0)
 		s->kill_reason = strdup("killed");
 	va_end(ap);
-	s->kill_rule = rule;
 	r = cgroup_kill(s->cg, 5000);
 	if (r < 0)
 		log_warning_errno(r, "cannot kill cgroup '%s': %m, killing init only", s->cg->path);
