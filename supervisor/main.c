@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* nbwarden: command line. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,6 +230,15 @@ int main(int argc, char **argv)
 {
 	int i = 1;
 
+	/*
+	 * A closed stdin/stdout/stderr (jupyter_server closes stdin) would make the
+	 * next open() land on 0-2: our messages could go into a socket, or an
+	 * internal fd look like the command's stdio. Put /dev/null there instead.
+	 */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			return EXIT_SETUP_FAILED;
 	/* nothing we inherit may reach a sandbox */
 	(void)close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 

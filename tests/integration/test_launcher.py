@@ -164,6 +164,19 @@ def stdio_passes_through(env):
     check(r.code == 0 and r.out == "hello through the sandbox\n", "stdin/stdout broken", r)
 
 
+@test
+def closed_stdin(env):
+    # jupyter_server starts kernels with stdin closed
+    p = subprocess.run(env.cmd([env.probe, "cat"]), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=30,
+                       preexec_fn=lambda: os.close(0))
+    check(p.returncode == 0 and p.stdout == "", "closed stdin broke the launch", p)
+    p = subprocess.run(env.cmd([env.probe, "exit", "3"]), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=30,
+                       preexec_fn=lambda: (os.close(0), os.close(2)))
+    check(p.returncode == 3, "closed stdin and stderr broke the launch", p)
+
+
 # ---------------------------------------------------------------------------
 # seccomp: each denied syscall fails with EPERM, or kills per action
 
