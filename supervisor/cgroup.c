@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -288,19 +289,23 @@ static int open_parent(const char *mount, const char *rel, int *ret_fd)
 }
 
 /*
- * A leaf with our id already exists. If no supervisor holds its lock and
- * nothing runs in it, a supervisor was killed before it could clean up:
- * remove it. Returns 0 when it was removed.
+ * A leaf nobody holds the lock of and nothing runs in was left by a
+ * supervisor that was killed before it could clean up: remove it. A leaf
+ * created less than min_age seconds ago is left alone: its supervisor may be
+ * between mkdir() and flock(). Returns 0 when it was removed.
  */
-static int remove_stale(int pfd, const char *id)
+static int remove_stale(int pfd, const char *id, time_t min_age)
 {
 	_cleanup_close_ int fd = -1;
+	struct stat st;
 	char buf[256];
 	const char *p;
 
 	fd = openat(pfd, id, O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
+	if (min_age > 0 && (fstat(fd, &st) < 0 || st.st_ctime + min_age > time(NULL)))
+		return -EBUSY;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
 		return -EBUSY; /* its supervisor is alive */
 	if (read_file_at(fd, "cgroup.events", buf, sizeof(buf)) < 0)
@@ -311,6 +316,35 @@ static int remove_stale(int pfd, const char *id)
 	if (unlinkat(pfd, id, AT_REMOVEDIR) < 0)
 		return -errno;
 	return 0;
+}
+
+/*
+ * Remove the leaves of supervisors that were killed (jupyter_server ends a
+ * kernel with SIGKILL to its process group, nbwarden included): every leaf
+ * below the parent that nobody holds and nothing runs in. Bounded, so that a
+ * parent with very many sandboxes costs a launch little.
+ */
+#define SWEEP_MAX     256
+#define SWEEP_MIN_AGE 2 /* seconds: far more than mkdir() to flock() takes */
+
+static void sweep_stale(int pfd)
+{
+	_cleanup_close_ int dfd = -1;
+	DIR *d;
+	struct dirent *de;
+	unsigned seen = 0;
+
+	dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	d = fdopendir(dfd);
+	if (!d)
+		return;
+	dfd = -1; /* owned by d now */
+	while ((de = readdir(d)) && seen++ < SWEEP_MAX)
+		if (de->d_type == DT_DIR && cgroup_id_is_valid(de->d_name))
+			(void)remove_stale(pfd, de->d_name, SWEEP_MIN_AGE);
+	closedir(d);
 }
 
 void cgroup_free(struct cgroup *cg)
@@ -418,8 +452,10 @@ int cgroup_create(const char *mount, const char *parent_rel, const char *id,
 		cgroup_free(cg);
 		return -ENOMEM;
 	}
+	sweep_stale(pfd);
 	r = mkdirat(pfd, id, 0755) < 0 ? -errno : 0;
-	if (r == -EEXIST && remove_stale(pfd, id) == 0)
+	/* our own id: a second launch with it at the same moment is the caller's mistake */
+	if (r == -EEXIST && remove_stale(pfd, id, 0) == 0)
 		r = mkdirat(pfd, id, 0755) < 0 ? -errno : 0;
 	if (r < 0) {
 		if (asprintf(ret_error, "cannot create cgroup '%s': %s%s", cg->path, strerror(-r),

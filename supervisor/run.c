@@ -67,7 +67,7 @@ struct supervisor {
 	int setup_error;  /* errno from SANDBOX_MSG_SETUP_FAILED */
 	char setup_what[256];
 	int exec_error;
-	char *kill_reason; /* set when we killed the sandbox */
+	char *kill_reason;     /* set when we killed the sandbox */
 	char **skipped_limits; /* limits the host could not enforce (best-effort) */
 	struct denied_kind denied[DENIED_KINDS_MAX];
 	size_t n_denied;

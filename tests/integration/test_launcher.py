@@ -594,8 +594,20 @@ def supervisor_sigkill_kills_sandbox(env):
     p.communicate(timeout=10)
     check(wait_for(lambda: not any(pid_alive(x) for x in procs), 5),
           "sandbox processes survived nbwarden's SIGKILL")
-    # the killed supervisor could not remove its leaf: the next launch with the id does
+    # the killed supervisor could not remove its leaf; a later launch sweeps it, once
+    # it is old enough not to be one whose supervisor is between mkdir() and flock()
     check(os.path.isdir(leaf), "expected the orphaned leaf to still exist")
+    r = env.run([env.probe, "exit", "0"])
+    check(r.code == 0 and os.path.isdir(leaf), "a fresh orphan was swept at once", r)
+    time.sleep(2.5)
+    r = env.run([env.probe, "exit", "0"])
+    check(r.code == 0 and not os.path.exists(leaf), "orphaned leaf not swept", r)
+    # and an orphaned leaf does not block its id either
+    p = env.popen([env.probe, "signals"], sid=sid)
+    check(read_line(p.stdout, 10) == "ready", "probe did not start")
+    p.kill()
+    p.communicate(timeout=10)
+    check(wait_for(lambda: not populated(leaf), 5), "sandbox survived")
     r = env.run([env.probe, "exit", "0"], sid=sid)
     check(r.code == 0, "relaunch with the id of a killed sandbox failed", r)
     check(not os.path.exists(leaf), "leaf not removed after the relaunch")
