@@ -22,7 +22,7 @@ endif
 SRCDIR   := $(abspath .)
 BUILDDIR := $(abspath $(O))
 
-PKGS     := libseccomp libcap libnl-route-3.0 inih jansson
+PKGS     := libseccomp libcap libnl-route-3.0 inih jansson libbpf
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 # The libraries are linked statically (glibc stays dynamic, for NSS): on these
 # machines resolving six shared libraries costs more than a whole bwrap launch
@@ -45,11 +45,12 @@ ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) \
 LDLIBS   := $(PKG_LIBS)
 
 LIB_SRCS := util.c log.c profile.c netrule.c seccomp.c landlock.c mount.c cgroup.c caps.c netns.c \
-            user.c env.c events.c sandbox.c run.c
+            user.c env.c events.c repeats.c guard.c sandbox.c run.c
 LIB_OBJS := $(addprefix $(O)/supervisor/,$(LIB_SRCS:.c=.o))
 MAIN_OBJ := $(O)/supervisor/main.o
 
-UNIT_TESTS := test-util test-profile test-seccomp test-env test-cgroup test-mount
+UNIT_TESTS := test-util test-profile test-seccomp test-env test-cgroup test-mount test-guard \
+              test-repeats
 UNIT_BINS  := $(addprefix $(O)/tests/unit/,$(UNIT_TESTS))
 
 HELPER_BINS := $(O)/tests/escape/attack $(O)/tests/integration/probe
@@ -59,10 +60,36 @@ HELPER_BINS := $(O)/tests/escape/attack $(O)/tests/integration/probe
 
 all: $(O)/nbwarden
 
+# --- eBPF: CO-RE programs, a skeleton embedded in the binary -------------------
+BPFTOOL   ?= bpftool
+CLANG     ?= clang
+VMLINUX_H ?= $(O)/bpf/vmlinux.h
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
+	      -I$(dir $(VMLINUX_H)) -Ibpf
+
+# Generated from the running kernel's BTF; VMLINUX_H= may point at a pinned copy.
+$(O)/bpf/vmlinux.h:
+	@mkdir -p $(dir $@)
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(O)/bpf/%.bpf.o: bpf/%.bpf.c bpf/%.h $(VMLINUX_H)
+	@mkdir -p $(dir $@)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp
+	$(Q)rm -f $@.tmp
+
+$(O)/bpf/%.skel.h: $(O)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(O)/supervisor/guard.o: $(O)/bpf/guard.skel.h
+
 $(O)/supervisor/%.o: supervisor/%.c
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -I$(O)/bpf -c $< -o $@
 
 $(O)/nbwarden: $(LIB_OBJS) $(MAIN_OBJ)
 	$(call msg,LINK,$@)
@@ -75,7 +102,12 @@ $(O)/libnbwarden.a: $(LIB_OBJS)
 $(O)/tests/unit/%: tests/unit/%.c $(O)/libnbwarden.a
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Isupervisor $(LDFLAGS) $< $(O)/libnbwarden.a $(LDLIBS) -lcmocka -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Isupervisor -I$(O)/bpf $(LDFLAGS) $< $(O)/libnbwarden.a $(LDLIBS) -lcmocka -o $@
+
+$(O)/tests/bench/%: tests/bench/%.c $(O)/libnbwarden.a
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Isupervisor -I$(O)/bpf $(LDFLAGS) $< $(O)/libnbwarden.a $(LDLIBS) -o $@
 
 # Helpers run inside sandboxes: static, so they need nothing but an [exec] allow entry.
 $(O)/tests/escape/attack: tests/escape/attack.c
@@ -124,18 +156,21 @@ sanitize:
 		LDFLAGS='-fsanitize=address,undefined' build-tests
 	$(Q)$(SAN_ENV) tests/run-all.sh $(O)/sanitize:unit $(O)/sanitize:integration
 
-check:
-	$(Q)clang-format --dry-run --Werror supervisor/*.c supervisor/*.h tests/unit/*.c tests/escape/*.c tests/integration/*.c
+FORMATTED := supervisor/*.c supervisor/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/escape/*.c \
+	     tests/integration/*.c
+
+check: $(O)/bpf/guard.skel.h
+	$(Q)clang-format --dry-run --Werror $(FORMATTED)
 	@# cppcheck does not know __attribute__((cleanup)): every _cleanup_ variable
 	@# would be a "leak", so those two checks are off (LeakSanitizer runs in
 	@# "make sanitize" instead).
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem --suppress=resourceLeak --suppress=memleak \
 		--inline-suppr -D_GNU_SOURCE supervisor
-	$(Q)clang-tidy --quiet supervisor/*.c -- $(ALL_CFLAGS)
+	$(Q)clang-tidy --quiet supervisor/*.c -- $(ALL_CFLAGS) -I$(O)/bpf
 
 format:
-	$(Q)clang-format -i supervisor/*.c supervisor/*.h tests/unit/*.c tests/escape/*.c tests/integration/*.c
+	$(Q)clang-format -i $(FORMATTED)
 
 demo: deps $(O)/nbwarden
 	$(Q)scripts/demo.sh $(O)/nbwarden

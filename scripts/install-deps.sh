@@ -13,7 +13,7 @@ PKGS="
 	libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev
 	libbpf-dev bpftool libelf-dev zlib1g-dev
 	libcmocka-dev libinih-dev libjansson-dev
-	python3 iproute2 procps util-linux
+	python3 python3-jsonschema iproute2 procps util-linux
 	bubblewrap hyperfine
 "
 

@@ -88,6 +88,9 @@ int cgroup_settings_compile(const struct profile_limits *l, const char *io_devnu
 		            l->io_read != VALUE_MAX ? "io_read" : "io_write", "%s rbps=%s wbps=%s",
 		            io_devnum, num_or_max(l->io_read, a), num_or_max(l->io_write, b));
 	}
+	if (l->io_bytes != VALUE_MAX)
+		/* counted from io.stat, which only the io controller provides */
+		add_setting(&s, CGROUP_CONTROLLER_IO, NULL, "io_bytes", "%s", "");
 	*ret = s;
 	return 0;
 }
@@ -477,7 +480,7 @@ int cgroup_create(const char *mount, const char *parent_rel, const char *id,
 	cg->id = (uint64_t)st.st_ino;
 
 	for (unsigned i = 0; i < s->n; i++) {
-		if (skip[s->items[i].controller])
+		if (skip[s->items[i].controller] || !s->items[i].file)
 			continue;
 		r = write_file_at(cg->fd, s->items[i].file, s->items[i].value);
 		if (r < 0) {
@@ -629,4 +632,27 @@ int cgroup_read_u64(const struct cgroup *cg, const char *file, uint64_t *ret)
 		return 0;
 	}
 	return parse_uint64(buf, ret);
+}
+
+int cgroup_read_io(const struct cgroup *cg, uint64_t *ret_read, uint64_t *ret_written)
+{
+	char buf[4096];
+	uint64_t rd = 0, wr = 0;
+	int r;
+
+	r = read_file_at(cg->fd, "io.stat", buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	/* "MAJ:MIN rbytes=N wbytes=N rios=N wios=N dbytes=N dios=N", a line per device */
+	for (char *p = buf; (p = strstr(p, "bytes=")); p += 6) {
+		unsigned long long v = strtoull(p + 6, NULL, 10);
+
+		if (p - buf >= 1 && p[-1] == 'r')
+			rd += v;
+		else if (p - buf >= 1 && p[-1] == 'w')
+			wr += v;
+	}
+	*ret_read = rd;
+	*ret_written = wr;
+	return 0;
 }

@@ -31,7 +31,7 @@ const char *cgroup_controller_to_string(enum cgroup_controller c);
 /* One interface file write, compiled from the profile. */
 struct cgroup_setting {
 	enum cgroup_controller controller;
-	const char *file;  /* "memory.max" */
+	const char *file;  /* "memory.max", or NULL: only the controller is needed */
 	char value[96];    /* "2147483648", "150000 100000", "254:0 wbps=10485760" */
 	const char *limit; /* the profile key it came from, for messages */
 };
@@ -83,5 +83,8 @@ void cgroup_free(struct cgroup *cg);
 
 /* Read a "key value" line from a flat-keyed file such as cpu.stat. */
 int cgroup_read_keyed(const struct cgroup *cg, const char *file, const char *key, uint64_t *ret);
+/* Bytes read and written on every device, from io.stat (needs the io controller). */
+int cgroup_read_io(const struct cgroup *cg, uint64_t *ret_read, uint64_t *ret_written);
+
 /* Read a single-number file such as memory.peak. */
 int cgroup_read_u64(const struct cgroup *cg, const char *file, uint64_t *ret);

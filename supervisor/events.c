@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "../bpf/guard.h"
 #include "events.h"
 #include "util.h"
 
@@ -17,7 +20,7 @@ struct events {
 	bool own_fd;
 	struct events_context ctx;
 	char hostname[256];
-	uint64_t written, lost;
+	uint64_t written, lost, kernel_lost;
 };
 
 int events_open(const char *path, const struct events_context *ctx, struct events **ret)
@@ -52,6 +55,12 @@ void events_set_context(struct events *e, const struct events_context *ctx)
 {
 	if (e)
 		e->ctx = *ctx;
+}
+
+void events_set_kernel_lost(struct events *e, uint64_t n)
+{
+	if (e)
+		e->kernel_lost = n;
 }
 
 void events_close(struct events *e)
@@ -92,16 +101,22 @@ void event_set_rule(json_t *ev, const char *rule, const char *verdict)
 }
 
 /* RFC 3339, UTC, microseconds: 2026-11-23T09:10:11.123456Z */
-static void timestamp(char buf[static 40])
+static void format_time(const struct timespec *ts, char buf[static 40])
 {
-	struct timespec ts;
 	struct tm tm;
 	size_t n;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
+	gmtime_r(&ts->tv_sec, &tm);
 	n = strftime(buf, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, 40 - n, ".%06uZ", (unsigned)(ts.tv_nsec / 1000) % 1000000U);
+	snprintf(buf + n, 40 - n, ".%06uZ", (unsigned)(ts->tv_nsec / 1000) % 1000000U);
+}
+
+static void timestamp(char buf[static 40])
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	format_time(&ts, buf);
 }
 
 int events_emit(struct events *e, json_t *ev)
@@ -121,8 +136,10 @@ int events_emit(struct events *e, json_t *ev)
 		json_decref(ev);
 		return 0;
 	}
-	timestamp(ts);
-	json_object_set_new(ev, "@timestamp", json_string(ts));
+	if (!json_object_get(ev, "@timestamp")) {
+		timestamp(ts);
+		json_object_set_new(ev, "@timestamp", json_string(ts));
+	}
 	json_object_set_new(object_at(ev, "ecs"), "version", json_string(EVENTS_ECS_VERSION));
 	json_object_set_new(object_at(ev, "host"), "hostname", json_string(e->hostname));
 	if (e->ctx.user_name) {
@@ -138,7 +155,8 @@ int events_emit(struct events *e, json_t *ev)
 		json_object_set_new(n, "profile", json_string(e->ctx.profile));
 	if (e->ctx.cgroup_id)
 		json_object_set_new(n, "cgroup_id", json_integer((json_int_t)e->ctx.cgroup_id));
-	json_object_set_new(n, "events_lost", json_integer((json_int_t)e->lost));
+	json_object_set_new(n, "events_lost",
+	                    json_integer((json_int_t)e->lost + (json_int_t)e->kernel_lost));
 
 	line = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(ev);
@@ -171,4 +189,157 @@ uint64_t events_written(const struct events *e)
 uint64_t events_lost(const struct events *e)
 {
 	return e ? e->lost : 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* events from the eBPF programs */
+
+static const char *transport(uint8_t proto, char buf[static 8])
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp";
+	case IPPROTO_ICMPV6:
+		return "ipv6-icmp";
+	case IPPROTO_SCTP:
+		return "sctp";
+	case IPPROTO_UDPLITE:
+		return "udplite";
+	default:
+		snprintf(buf, 8, "%u", proto);
+		return buf;
+	}
+}
+
+static json_t *ip_string(const uint8_t a[16])
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	char buf[INET6_ADDRSTRLEN];
+
+	if (memcmp(a, mapped, 12) == 0)
+		inet_ntop(AF_INET, a + 12, buf, sizeof(buf));
+	else
+		inet_ntop(AF_INET6, a, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+const char *event_guard_action(const struct nbw_event *g)
+{
+	bool allowed = g->verdict == NBW_VERDICT_ALLOW;
+
+	switch (g->type) {
+	case NBW_EV_CONNECT:
+		return allowed ? "network-connect-allowed" : "network-connect-denied";
+	case NBW_EV_SENDMSG:
+		return allowed ? "network-send-allowed" : "network-send-denied";
+	case NBW_EV_BIND:
+		return "network-bind-denied";
+	case NBW_EV_SOCKET:
+		return "network-socket-denied";
+	case NBW_EV_PACKET:
+		return "network-packet-dropped";
+	case NBW_EV_LISTEN:
+		return "network-listen-dropped";
+	case NBW_EV_EXEC:
+		return allowed ? "exec-allowed" : "exec-denied";
+	case NBW_EV_EXEC_REFUSED:
+		return "exec-denied";
+	default:
+		return NULL;
+	}
+}
+
+json_t *event_from_guard(const struct nbw_event *g, const char *rule, int64_t boot_to_real_ns)
+{
+	static const char *const verdicts[] = {"allow", "deny", "kill"};
+	const char *verdict = g->verdict < ELEMENTSOF(verdicts) ? verdicts[g->verdict] : "deny";
+	bool allowed = g->verdict == NBW_VERDICT_ALLOW;
+	const char *action, *category = "network", *where = "destination";
+	char tbuf[8], ts[40], comm[sizeof(g->comm) + 1];
+	struct timespec when;
+	int64_t real = (int64_t)g->ts_ns + boot_to_real_ns;
+	json_t *ev, *proc = NULL, *net = NULL;
+
+	action = event_guard_action(g);
+	if (!action)
+		return NULL;
+	switch (g->type) {
+	case NBW_EV_BIND:
+	case NBW_EV_LISTEN:
+		where = "server";
+		break;
+	case NBW_EV_SOCKET:
+		where = NULL;
+		break;
+	case NBW_EV_EXEC:
+	case NBW_EV_EXEC_REFUSED:
+		category = "process";
+		where = NULL;
+		break;
+	default:
+		break;
+	}
+	ev = json_pack("{s:{s:s, s:[s], s:[s], s:s, s:s}}", "event", "kind",
+	               allowed ? "event" : "alert", "category", category, "type",
+	               allowed ? (g->type >= NBW_EV_EXEC ? "start" : "allowed") : "denied",
+	               "action", action, "outcome", allowed ? "success" : "failure");
+	if (!ev)
+		return NULL;
+	when.tv_sec = (time_t)(real / 1000000000);
+	when.tv_nsec = (long)(real % 1000000000);
+	format_time(&when, ts);
+	json_object_set_new(ev, "@timestamp", json_string(ts));
+
+	/*
+	 * Packets are judged in softirq context, on behalf of whichever task the
+	 * CPU was running: no process to name.
+	 */
+	if (g->type != NBW_EV_LISTEN && g->type != NBW_EV_PACKET) {
+		memcpy(comm, g->comm, sizeof(g->comm));
+		comm[sizeof(g->comm)] = 0;
+		proc = json_pack("{s:i, s:{s:i}, s:s}", "pid", (int)g->tgid, "thread", "id",
+		                 (int)g->pid, "name", comm);
+	}
+	if (proc && (g->type == NBW_EV_EXEC || g->type == NBW_EV_EXEC_REFUSED) && g->path[0]) {
+		char path[sizeof(g->path) + 1];
+
+		memcpy(path, g->path, sizeof(g->path));
+		path[sizeof(g->path)] = 0;
+		json_object_set_new(proc, "executable", json_string(path));
+	}
+	if (proc)
+		json_object_set_new(ev, "process", proc);
+	if (g->type == NBW_EV_EXEC)
+		/* ECS: file.inode and file.device are strings; the kernel's dev_t is MAJ<<20|MIN */
+		json_object_set_new(
+			ev, "file",
+			json_pack("{s:o, s:o}", "inode",
+		                  json_sprintf("%llu", (unsigned long long)g->ino), "device",
+		                  json_sprintf("%llu:%llu", (unsigned long long)(g->dev >> 20),
+		                               (unsigned long long)(g->dev & 0xfffff))));
+	if (g->type <= NBW_EV_LISTEN) {
+		/* a v4-mapped address on an IPv6 socket is IPv4 on the wire */
+		bool v6 = g->family == AF_INET6 &&
+		          memcmp(g->addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) != 0;
+
+		net = json_pack("{s:s, s:s}", "transport", transport(g->proto, tbuf), "type",
+		                v6 ? "ipv6" : "ipv4");
+		json_object_set_new(ev, "network", net);
+		/* a dropped packet's ports are not parsed: not every protocol has them */
+		if (where && g->type == NBW_EV_PACKET)
+			json_object_set_new(ev, where,
+			                    json_pack("{s:o}", "ip", ip_string(g->addr)));
+		else if (where)
+			json_object_set_new(ev, where,
+			                    json_pack("{s:o, s:i}", "ip", ip_string(g->addr),
+			                              "port", (int)g->port));
+	}
+	event_set_rule(ev, rule, verdict);
+	json_object_set_new(json_object_get(ev, "nbwarden"), "enforcer",
+	                    json_string(g->type == NBW_EV_EXEC_REFUSED ? "landlock" : "ebpf"));
+	return ev;
 }

@@ -44,6 +44,22 @@ void event_set_rule(json_t *ev, const char *rule, const char *verdict);
 /* Add @timestamp, ecs.version, host, user and nbwarden.* and write the line. */
 int events_emit(struct events *e, json_t *ev);
 
+/*
+ * Events the kernel side could not deliver (its ring was full), as last
+ * counted: every later event carries written failures + these.
+ */
+void events_set_kernel_lost(struct events *e, uint64_t n);
+
+struct nbw_event;
+/*
+ * The JSON form of an event from the eBPF programs (bpf/guard.h). rule is
+ * the profile rule that decided; boot_to_real_ns converts the event's
+ * CLOCK_BOOTTIME stamp to wall-clock time.
+ */
+json_t *event_from_guard(const struct nbw_event *e, const char *rule, int64_t boot_to_real_ns);
+/* Its event.action ("network-connect-denied"), or NULL for an unknown type. */
+const char *event_guard_action(const struct nbw_event *e);
+
 /* Events written and failed so far (for the exit summary). */
 uint64_t events_written(const struct events *e);
 uint64_t events_lost(const struct events *e);

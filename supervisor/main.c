@@ -65,6 +65,7 @@ static const char usage_run[] =
 	"  -e, --env NAME=VALUE      set a variable (repeatable); other variables are\n"
 	"                            dropped unless the profile keeps them\n"
 	"      --events FILE         append JSON-lines events to FILE (\"-\": stderr)\n"
+	"      --stats               print the sandbox's CPU, IO and network totals at exit\n"
 	"\n"
 	"Exit status: the command's own; 128+N if it was killed by signal N; 125 if the\n"
 	"sandbox could not be set up (nothing ran); 126 if the command could not be\n"
@@ -94,6 +95,7 @@ static int cmd_run(int argc, char **argv)
 		{"cwd", required_argument, NULL, 'C'},
 		{"env", required_argument, NULL, 'e'},
 		{"events", required_argument, NULL, 'E'},
+		{"stats", no_argument, NULL, 'S'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
@@ -129,6 +131,9 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'E':
 			o.events_path = optarg;
+			break;
+		case 'S':
+			o.show_stats = true;
 			break;
 		case 'v':
 			log_set_level(LOG_LEVEL_DEBUG);

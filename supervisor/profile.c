@@ -54,6 +54,14 @@ static const char *const enforce_names[_LIMITS_ENFORCE_MAX + 1] = {
 	[LIMITS_ENFORCE_STRICT] = "strict",
 	[LIMITS_ENFORCE_BEST_EFFORT] = "best-effort",
 };
+static const char *const log_scope_names[_LOG_SCOPE_MAX + 1] = {
+	[LOG_DENIED] = "denied",
+	[LOG_ALL] = "all",
+};
+static const char *const violation_names[_VIOLATION_MAX + 1] = {
+	[VIOLATION_DENY] = "deny",
+	[VIOLATION_KILL] = "kill",
+};
 static const char *const bool_names[] = {"no", "yes", NULL};
 
 const char *environment_kind_to_string(enum environment_kind k)
@@ -75,6 +83,15 @@ const char *syscall_action_to_string(enum syscall_action a)
 const char *limits_enforce_to_string(enum limits_enforce e)
 {
 	return e >= 0 && e < _LIMITS_ENFORCE_MAX ? enforce_names[e] : NULL;
+}
+
+const char *log_scope_to_string(enum log_scope s)
+{
+	return s >= 0 && s < _LOG_SCOPE_MAX ? log_scope_names[s] : NULL;
+}
+const char *violation_action_to_string(enum violation_action a)
+{
+	return a >= 0 && a < _VIOLATION_MAX ? violation_names[a] : NULL;
 }
 
 static int lookup_name(const char *const *names, const char *s)
@@ -117,49 +134,54 @@ struct key_def {
 	int pkey;      /* scalar slot, or -1 */
 	size_t offset; /* into struct profile */
 	const char *const *enum_names;
-	const char *help; /* one-line description, printed by "profile show" */
 };
 
 #define OFF(f) offsetof(struct profile, f)
 
 static const struct key_def keys[] = {
-	{"profile", "include", KT_INCLUDE, -1, 0, NULL, NULL},
-	{"profile", "description", KT_STRING, PKEY_DESCRIPTION, OFF(description), NULL, NULL},
-	{"profile", "environment", KT_ENUM, PKEY_ENVIRONMENT, OFF(environment), environment_names,
-         NULL},
-	{"profile", "user", KT_USER, PKEY_USER, OFF(user), NULL, NULL},
-	{"profile", "allow_root", KT_BOOL, PKEY_ALLOW_ROOT, OFF(allow_root), NULL, NULL},
-	{"exec", "allow", KT_PATHS, -1, OFF(exec_allow), NULL, NULL},
-	{"filesystem", "read_only", KT_HOME_PATHS, -1, OFF(read_only), NULL, NULL},
-	{"filesystem", "hide", KT_HOME_PATHS, -1, OFF(hide), NULL, NULL},
-	{"filesystem", "writable", KT_HOME_PATHS, -1, OFF(writable), NULL, NULL},
-	{"filesystem", "tmpfs", KT_TMPFS, -1, OFF(tmpfs), NULL, NULL},
-	{"network", "mode", KT_ENUM, PKEY_NET_MODE, OFF(net_mode), net_mode_names, NULL},
-	{"network", "bind", KT_ENUM, PKEY_NET_BIND, OFF(net_bind), net_bind_names, NULL},
-	{"network", "allow", KT_NET_RULE, -1, OFF(net_allow), NULL, NULL},
-	{"syscalls", "deny", KT_SYSCALLS, -1, OFF(syscall_deny), NULL, NULL},
+	{"profile", "include", KT_INCLUDE, -1, 0, NULL},
+	{"profile", "description", KT_STRING, PKEY_DESCRIPTION, OFF(description), NULL},
+	{"profile", "environment", KT_ENUM, PKEY_ENVIRONMENT, OFF(environment), environment_names},
+	{"profile", "user", KT_USER, PKEY_USER, OFF(user), NULL},
+	{"profile", "allow_root", KT_BOOL, PKEY_ALLOW_ROOT, OFF(allow_root), NULL},
+	{"exec", "allow", KT_PATHS, -1, OFF(exec_allow), NULL},
+	{"exec", "log", KT_ENUM, PKEY_EXEC_LOG, OFF(exec_log), log_scope_names},
+	{"filesystem", "read_only", KT_HOME_PATHS, -1, OFF(read_only), NULL},
+	{"filesystem", "hide", KT_HOME_PATHS, -1, OFF(hide), NULL},
+	{"filesystem", "writable", KT_HOME_PATHS, -1, OFF(writable), NULL},
+	{"filesystem", "tmpfs", KT_TMPFS, -1, OFF(tmpfs), NULL},
+	{"network", "mode", KT_ENUM, PKEY_NET_MODE, OFF(net_mode), net_mode_names},
+	{"network", "bind", KT_ENUM, PKEY_NET_BIND, OFF(net_bind), net_bind_names},
+	{"network", "log", KT_ENUM, PKEY_NET_LOG, OFF(net_log), log_scope_names},
+	{"network", "allow", KT_NET_RULE, -1, OFF(net_allow), NULL},
+	{"syscalls", "deny", KT_SYSCALLS, -1, OFF(syscall_deny), NULL},
 	{"syscalls", "action", KT_ENUM, PKEY_SYSCALL_ACTION, OFF(syscall_action),
-         syscall_action_names, NULL},
-	{"limits", "memory", KT_SIZE, PKEY_MEMORY, OFF(limits.memory), NULL, NULL},
-	{"limits", "memory_high", KT_SIZE, PKEY_MEMORY_HIGH, OFF(limits.memory_high), NULL, NULL},
-	{"limits", "swap", KT_SIZE, PKEY_SWAP, OFF(limits.swap), NULL, NULL},
-	{"limits", "cpus", KT_CPUS, PKEY_CPUS, OFF(limits.cpus_milli), NULL, NULL},
-	{"limits", "pids", KT_COUNT, PKEY_PIDS, OFF(limits.pids), NULL, NULL},
-	{"limits", "io_read", KT_SIZE, PKEY_IO_READ, OFF(limits.io_read), NULL, NULL},
-	{"limits", "io_write", KT_SIZE, PKEY_IO_WRITE, OFF(limits.io_write), NULL, NULL},
-	{"limits", "io_device", KT_DEVICE, PKEY_IO_DEVICE, OFF(limits.io_device), NULL, NULL},
-	{"limits", "wall_time", KT_DURATION, PKEY_WALL_TIME, OFF(limits.wall_time), NULL, NULL},
-	{"limits", "nofile", KT_NOFILE, PKEY_NOFILE, OFF(limits.nofile), NULL, NULL},
-	{"limits", "enforce", KT_ENUM, PKEY_ENFORCE, OFF(limits.enforce), enforce_names, NULL},
-	{"environment", "keep", KT_ENV_PATTERNS, -1, OFF(env_keep), NULL, NULL},
-	{"environment", "set", KT_ENV_SET, -1, OFF(env_set), NULL, NULL},
-	{"debug", "deny_env", KT_ENV_PATTERNS, -1, OFF(debug_deny_env), NULL, NULL},
-	{"debug", "deny_args", KT_ARG_PATTERNS, -1, OFF(debug_deny_args), NULL, NULL},
+         syscall_action_names},
+	{"limits", "memory", KT_SIZE, PKEY_MEMORY, OFF(limits.memory), NULL},
+	{"limits", "memory_high", KT_SIZE, PKEY_MEMORY_HIGH, OFF(limits.memory_high), NULL},
+	{"limits", "swap", KT_SIZE, PKEY_SWAP, OFF(limits.swap), NULL},
+	{"limits", "cpus", KT_CPUS, PKEY_CPUS, OFF(limits.cpus_milli), NULL},
+	{"limits", "pids", KT_COUNT, PKEY_PIDS, OFF(limits.pids), NULL},
+	{"limits", "io_read", KT_SIZE, PKEY_IO_READ, OFF(limits.io_read), NULL},
+	{"limits", "io_write", KT_SIZE, PKEY_IO_WRITE, OFF(limits.io_write), NULL},
+	{"limits", "io_device", KT_DEVICE, PKEY_IO_DEVICE, OFF(limits.io_device), NULL},
+	{"limits", "wall_time", KT_DURATION, PKEY_WALL_TIME, OFF(limits.wall_time), NULL},
+	{"limits", "cpu_time", KT_DURATION, PKEY_CPU_TIME, OFF(limits.cpu_time), NULL},
+	{"limits", "io_bytes", KT_SIZE, PKEY_IO_BYTES, OFF(limits.io_bytes), NULL},
+	{"limits", "runaway", KT_DURATION, PKEY_RUNAWAY, OFF(limits.runaway), NULL},
+	{"limits", "nofile", KT_NOFILE, PKEY_NOFILE, OFF(limits.nofile), NULL},
+	{"limits", "enforce", KT_ENUM, PKEY_ENFORCE, OFF(limits.enforce), enforce_names},
+	{"environment", "keep", KT_ENV_PATTERNS, -1, OFF(env_keep), NULL},
+	{"environment", "set", KT_ENV_SET, -1, OFF(env_set), NULL},
+	{"debug", "deny_env", KT_ENV_PATTERNS, -1, OFF(debug_deny_env), NULL},
+	{"debug", "deny_args", KT_ARG_PATTERNS, -1, OFF(debug_deny_args), NULL},
+	{"violations", "exec", KT_ENUM, PKEY_VIOLATION_EXEC, OFF(violation_exec), violation_names},
+	{"violations", "network", KT_ENUM, PKEY_VIOLATION_NET, OFF(violation_net), violation_names},
 };
 
-static const char *const known_sections[] = {"profile",     "exec",     "filesystem",
-                                             "network",     "syscalls", "limits",
-                                             "environment", "debug",    NULL};
+static const char *const known_sections[] = {"profile",    "exec",   "filesystem",  "network",
+                                             "syscalls",   "limits", "environment", "debug",
+                                             "violations", NULL};
 
 /* ------------------------------------------------------------------------ */
 /* parse context */
@@ -1122,6 +1144,11 @@ static void set_defaults(struct profile *p)
 	p->net_mode = NET_MODE_NONE;
 	p->net_bind = NET_BIND_LOOPBACK;
 	p->syscall_action = SYSCALL_ACTION_ERRNO;
+	p->net_log = LOG_DENIED;
+	p->exec_log = LOG_DENIED;
+	/* an exec the guard catches is an attack (ld.so, memfd): end the sandbox */
+	p->violation_exec = VIOLATION_KILL;
+	p->violation_net = VIOLATION_DENY;
 	p->limits = (struct profile_limits){
 		.memory = VALUE_MAX,
 		.memory_high = VALUE_MAX,
@@ -1131,6 +1158,9 @@ static void set_defaults(struct profile *p)
 		.io_read = VALUE_MAX,
 		.io_write = VALUE_MAX,
 		.wall_time = VALUE_MAX,
+		.cpu_time = VALUE_MAX,
+		.io_bytes = VALUE_MAX,
+		.runaway = VALUE_MAX,
 		.nofile = 1024,
 		.enforce = LIMITS_ENFORCE_STRICT,
 	};

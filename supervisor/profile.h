@@ -65,6 +65,20 @@ enum syscall_action {
 	_SYSCALL_ACTION_INVALID = -EINVAL,
 };
 
+enum log_scope {
+	LOG_DENIED, /* events for what was refused */
+	LOG_ALL,    /* and for what was allowed */
+	_LOG_SCOPE_MAX,
+	_LOG_SCOPE_INVALID = -EINVAL,
+};
+
+enum violation_action {
+	VIOLATION_DENY, /* refuse the call (an exec: kill that process) */
+	VIOLATION_KILL, /* and end the whole sandbox */
+	_VIOLATION_MAX,
+	_VIOLATION_INVALID = -EINVAL,
+};
+
 enum limits_enforce {
 	LIMITS_ENFORCE_STRICT,
 	LIMITS_ENFORCE_BEST_EFFORT,
@@ -78,8 +92,10 @@ enum profile_key {
 	PKEY_ENVIRONMENT,
 	PKEY_USER,
 	PKEY_ALLOW_ROOT,
+	PKEY_EXEC_LOG,
 	PKEY_NET_MODE,
 	PKEY_NET_BIND,
+	PKEY_NET_LOG,
 	PKEY_SYSCALL_ACTION,
 	PKEY_MEMORY,
 	PKEY_MEMORY_HIGH,
@@ -90,8 +106,13 @@ enum profile_key {
 	PKEY_IO_WRITE,
 	PKEY_IO_DEVICE,
 	PKEY_WALL_TIME,
+	PKEY_CPU_TIME,
+	PKEY_IO_BYTES,
+	PKEY_RUNAWAY,
 	PKEY_NOFILE,
 	PKEY_ENFORCE,
+	PKEY_VIOLATION_EXEC,
+	PKEY_VIOLATION_NET,
 	_PKEY_MAX,
 };
 
@@ -105,6 +126,9 @@ struct profile_limits {
 	uint64_t io_write;    /* bytes/s or VALUE_MAX */
 	char *io_device;      /* block device; NULL: the one holding "/" */
 	uint64_t wall_time;   /* usec or VALUE_MAX */
+	uint64_t cpu_time;    /* usec of CPU, the whole sandbox, or VALUE_MAX */
+	uint64_t io_bytes;    /* bytes read + written, or VALUE_MAX */
+	uint64_t runaway;     /* usec continuously busy on a CPU, or VALUE_MAX */
 	uint64_t nofile;      /* RLIMIT_NOFILE */
 	enum limits_enforce enforce;
 };
@@ -121,6 +145,7 @@ struct profile {
 	bool allow_root;
 
 	struct list exec_allow;
+	enum log_scope exec_log;
 
 	struct list read_only;
 	struct list hide;
@@ -130,6 +155,7 @@ struct profile {
 
 	enum net_mode net_mode;
 	enum net_bind net_bind;
+	enum log_scope net_log;
 	struct net_rule *net_allow;
 	size_t n_net_allow;
 
@@ -143,6 +169,9 @@ struct profile {
 
 	struct list debug_deny_env;
 	struct list debug_deny_args;
+
+	enum violation_action violation_exec;
+	enum violation_action violation_net;
 };
 
 struct profile_search {
@@ -182,6 +211,8 @@ const char *net_mode_to_string(enum net_mode m);
 const char *net_bind_to_string(enum net_bind b);
 const char *syscall_action_to_string(enum syscall_action a);
 const char *limits_enforce_to_string(enum limits_enforce e);
+const char *log_scope_to_string(enum log_scope s);
+const char *violation_action_to_string(enum violation_action a);
 
 /* Parse "PATH size=SIZE [mode=OCTAL]"; pure, exported for unit tests. */
 int tmpfs_parse(const char *value, struct tmpfs_mount *ret, char **ret_error);

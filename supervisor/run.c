@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
@@ -18,14 +19,19 @@
 #include <sys/sysmacros.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <bpf/libbpf.h>
 
 #include "cgroup.h"
 #include "cleanup.h"
 #include "env.h"
 #include "events.h"
+#include "guard.h"
 #include "log.h"
 #include "netns.h"
+#include "repeats.h"
 #include "run.h"
 #include "sandbox.h"
 #include "sys.h"
@@ -37,15 +43,10 @@ extern char **environ;
 static const int forwarded_signals[] = {SIGINT,  SIGTERM, SIGHUP,   SIGQUIT,
                                         SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
 
-/* Detailed events per distinct denied syscall before repeats are only counted. */
-#define DENIED_DETAIL_MAX 10
-#define DENIED_KINDS_MAX  64
-
-struct denied_kind {
-	uint32_t arch;
-	int nr;
-	uint64_t count;
-};
+/* Budget checks (cpu_time, io_bytes, runaway) and suppression summaries, per tick. */
+#define TICK_USEC     (100 * USEC_PER_MSEC)
+#define SUMMARY_TICKS 600 /* a minute */
+#define RUNAWAY_BUSY  900 /* per mille of one CPU that counts as "busy" */
 
 struct supervisor {
 	struct sandbox_plan *plan;
@@ -69,9 +70,22 @@ struct supervisor {
 	int exec_error;
 	char *kill_reason;     /* set when we killed the sandbox */
 	char **skipped_limits; /* limits the host could not enforce (best-effort) */
-	struct denied_kind denied[DENIED_KINDS_MAX];
-	size_t n_denied;
-	uint64_t denied_suppressed;
+	char **unresolved;     /* [network] allow hostnames that did not resolve */
+	struct repeats repeats;
+	/* the eBPF layer */
+	struct guard *guard;
+	struct guard_plan gplan;
+	bool installed;
+	int ring_fd;
+	struct ring_buffer *ring;
+	int64_t boot_to_real_ns;
+	bool pending_exec_kill; /* a refused exec before the command was known to run */
+	struct nbw_event pending;
+	/* budgets */
+	int tickfd;
+	uint64_t ticks;
+	uint64_t last_usage, busy_usec;
+	bool show_stats;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -332,17 +346,8 @@ static int prepare(const struct run_options *o, struct sandbox_plan *plan, struc
 	log_debug("seccomp filter: %zu instructions%s", plan->seccomp.n_insns,
 	          hit ? " (cached)" : "");
 
-	/* network */
-	if (plan->profile->net_mode == NET_MODE_HOST)
-		return log_error_errno(-EOPNOTSUPP,
-		                       "[network] mode = host needs the eBPF egress filter, which "
-		                       "this build does not have: refusing to give the sandbox an "
-		                       "unfiltered host network (use mode = none)");
-	if (plan->profile->net_bind == NET_BIND_NONE)
-		return log_error_errno(
-			-EOPNOTSUPP, "[network] bind = none needs the eBPF bind filter, which this "
-				     "build does not have (with mode = none only loopback exists)");
-	plan->private_net = true;
+	/* network: a private namespace, or the host's filtered by the eBPF layer */
+	plan->private_net = plan->profile->net_mode == NET_MODE_NONE;
 	plan->nofile = plan->profile->limits.nofile;
 
 	/* cgroup, last: it is the first thing that leaves a trace on the host */
@@ -433,7 +438,8 @@ static void emit_lifecycle(struct supervisor *s, const char *type, const char *a
 		json_object_set_new(ev, "process", proc);
 	}
 	if (exit_code >= 0 && s->cg) {
-		uint64_t v;
+		struct nbw_stats st;
+		uint64_t v, rd, wr;
 
 		if (cgroup_read_keyed(s->cg, "cpu.stat", "usage_usec", &v) >= 0)
 			json_object_set_new(object_at_nbw(ev), "cpu_usec",
@@ -441,13 +447,34 @@ static void emit_lifecycle(struct supervisor *s, const char *type, const char *a
 		if (cgroup_read_u64(s->cg, "memory.peak", &v) >= 0 && v != VALUE_MAX)
 			json_object_set_new(object_at_nbw(ev), "memory_peak",
 			                    json_integer((json_int_t)v));
+		if (s->guard && guard_read_stats(s->guard, s->cg->id, &st) >= 0)
+			json_object_set_new(object_at_nbw(ev), "stats",
+			                    json_pack("{s:I, s:I, s:I, s:I}", "net_tx_bytes",
+			                              (json_int_t)st.net_tx_bytes, "net_rx_bytes",
+			                              (json_int_t)st.net_rx_bytes, "net_denied",
+			                              (json_int_t)st.net_denied, "exec_denied",
+			                              (json_int_t)st.exec_denied));
+		if (cgroup_read_io(s->cg, &rd, &wr) >= 0) {
+			json_object_set_new(object_at_nbw(ev), "io_read_bytes",
+			                    json_integer((json_int_t)rd));
+			json_object_set_new(object_at_nbw(ev), "io_write_bytes",
+			                    json_integer((json_int_t)wr));
+		}
 	}
-	if (exit_code < 0 && s->skipped_limits && s->skipped_limits[0]) {
-		json_t *a = json_array();
+	if (exit_code < 0) {
+		static const char *const keys[] = {"limits_not_enforced", "hosts_unresolved"};
+		char **lists[] = {s->skipped_limits, s->unresolved};
 
-		STRV_FOREACH (l, s->skipped_limits)
-			json_array_append_new(a, json_string(*l));
-		json_object_set_new(object_at_nbw(ev), "limits_not_enforced", a);
+		for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+			json_t *a;
+
+			if (!lists[i] || !lists[i][0])
+				continue;
+			a = json_array();
+			STRV_FOREACH (l, lists[i])
+				json_array_append_new(a, json_string(*l));
+			json_object_set_new(object_at_nbw(ev), keys[i], a);
+		}
 	}
 	(void)events_emit(s->ev, ev);
 }
@@ -485,27 +512,10 @@ static void kill_sandbox(struct supervisor *s, const char *rule, const char *fmt
 	}
 }
 
-static bool denied_should_log(struct supervisor *s, uint32_t arch, int nr)
-{
-	for (size_t i = 0; i < s->n_denied; i++)
-		if (s->denied[i].arch == arch && s->denied[i].nr == nr) {
-			if (++s->denied[i].count <= DENIED_DETAIL_MAX)
-				return true;
-			s->denied_suppressed++;
-			return false;
-		}
-	if (s->n_denied < DENIED_KINDS_MAX) {
-		s->denied[s->n_denied++] = (struct denied_kind){arch, nr, 1};
-		return true;
-	}
-	s->denied_suppressed++;
-	return false;
-}
-
 static void handle_notification(struct supervisor *s, struct seccomp_notif *req,
                                 struct seccomp_notif_resp *resp, size_t req_size, size_t resp_size)
 {
-	char name[64];
+	char name[64], key[96];
 	bool kill = s->plan->profile->syscall_action == SYSCALL_ACTION_KILL;
 
 	memset(req, 0, req_size);
@@ -525,7 +535,8 @@ static void handle_notification(struct supervisor *s, struct seccomp_notif *req,
 	/* with action = kill the caller stays blocked until the kill below ends it */
 
 	seccomp_describe_syscall(req->data.arch, req->data.nr, name, sizeof(name));
-	if (denied_should_log(s, req->data.arch, req->data.nr)) {
+	snprintf(key, sizeof(key), "syscall %s", name);
+	if (repeats_note(&s->repeats, key, "syscall-denied")) {
 		json_t *ev = event_new("alert", "intrusion_detection", "denied", "syscall-denied",
 		                       "failure");
 
@@ -541,15 +552,307 @@ static void handle_notification(struct supervisor *s, struct seccomp_notif *req,
 			json_object_set_new(ev, "process",
 			                    json_pack("{s:i}", "pid", (int)req->pid));
 			json_object_set_new(json_object_get(ev, "nbwarden"), "syscall",
-			                    json_pack("{s:s, s:i, s:I}", "name", name, "nr",
-			                              req->data.nr, "arch",
-			                              (json_int_t)req->data.arch));
+			                    json_pack("{s:s, s:i, s:I, s:[I,I,I]}", "name", name,
+			                              "nr", req->data.nr, "arch",
+			                              (json_int_t)req->data.arch, "args",
+			                              (json_int_t)req->data.args[0],
+			                              (json_int_t)req->data.args[1],
+			                              (json_int_t)req->data.args[2]));
 			(void)events_emit(s->ev, ev);
 		}
 	}
 	log_debug("denied syscall %s from pid %u", name, req->pid);
 	if (kill)
 		kill_sandbox(s, "syscalls.action", "forbidden system call '%s'", name);
+}
+
+/* ------------------------------------------------------------------------ */
+/* the eBPF layer */
+
+static bool is_interpreter(const struct supervisor *s, uint64_t dev, uint64_t ino)
+{
+	for (size_t i = 0; i < s->gplan.n_exec; i++)
+		if (s->gplan.exec[i].dev == dev && s->gplan.exec[i].ino == ino)
+			return s->gplan.exec[i].kind == NBW_EXEC_INTERP;
+	return false;
+}
+
+static const char *guard_rule(const struct supervisor *s, const struct nbw_event *e)
+{
+	switch (e->type) {
+	case NBW_EV_CONNECT:
+	case NBW_EV_SENDMSG:
+		return "network.allow";
+	case NBW_EV_BIND:
+	case NBW_EV_LISTEN:
+		return "network.bind";
+	case NBW_EV_SOCKET:
+		return "network.socket";
+	case NBW_EV_PACKET:
+		return "network.packet";
+	default:
+		return is_interpreter(s, e->dev, e->ino) ? "exec.interpreter" : "exec.allow";
+	}
+}
+
+/* What makes two events "similar" for aggregation. */
+static void guard_event_key(const struct nbw_event *e, char *buf, size_t size)
+{
+	char addr[INET6_ADDRSTRLEN] = "";
+
+	if (e->type == NBW_EV_EXEC || e->type == NBW_EV_EXEC_REFUSED) {
+		snprintf(buf, size, "%u %u %.*s", e->type, e->verdict, (int)sizeof(e->path) - 1,
+		         e->path);
+		return;
+	}
+	inet_ntop(AF_INET6, e->addr, addr, sizeof(addr));
+	snprintf(buf, size, "%u %u %s %u %u", e->type, e->verdict, addr, e->port, e->proto);
+}
+
+static void kill_for_violation(struct supervisor *s, const struct nbw_event *e)
+{
+	char addr[INET6_ADDRSTRLEN];
+	bool v4 = memcmp(e->addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0;
+
+	if (e->type == NBW_EV_EXEC || e->type == NBW_EV_EXEC_REFUSED) {
+		kill_sandbox(s, "violations.exec", "execution of '%.*s' denied",
+		             (int)sizeof(e->path) - 1, e->path);
+		return;
+	}
+	inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? e->addr + 12 : e->addr, addr, sizeof(addr));
+	kill_sandbox(s, "violations.network", "%s %s port %u denied",
+	             e->type == NBW_EV_BIND ? "bind to" : "connection to", addr, e->port);
+}
+
+static int on_guard_event(void *ctx, void *data, size_t size)
+{
+	struct supervisor *s = ctx;
+	const struct nbw_event *e = data;
+	char key[REPEATS_KEY_MAX];
+	const char *action;
+	json_t *ev;
+
+	if (size < sizeof(*e))
+		return 0;
+	action = event_guard_action(e);
+	if (!action)
+		return 0;
+	/* cheap first: in a flood, most events are only counted */
+	guard_event_key(e, key, sizeof(key));
+	if (repeats_note(&s->repeats, key, action)) {
+		ev = event_from_guard(e, guard_rule(s, e), s->boot_to_real_ns);
+		(void)events_emit(s->ev, ev);
+	}
+	if (e->verdict != NBW_VERDICT_KILL)
+		return 0;
+	/*
+	 * A refused exec before the command is known to run may be the command's
+	 * own: that is exit status 126, not a violation. Decide once init has
+	 * said which (SANDBOX_MSG_STARTED or SANDBOX_MSG_EXEC_FAILED).
+	 */
+	if (e->type == NBW_EV_EXEC_REFUSED && !s->started) {
+		if (!s->pending_exec_kill)
+			s->pending = *e;
+		s->pending_exec_kill = true;
+		return 0;
+	}
+	kill_for_violation(s, e);
+	return 0;
+}
+
+static void settle_pending_exec_kill(struct supervisor *s, bool final)
+{
+	if (!s->pending_exec_kill)
+		return;
+	if (s->exec_error && !s->started) {
+		s->pending_exec_kill = false; /* it was the command itself: 126 */
+		return;
+	}
+	if (s->started || final) {
+		s->pending_exec_kill = false;
+		kill_for_violation(s, &s->pending);
+	}
+}
+
+/*
+ * Events may be lost when a ring overflows; the counters never are. A kill
+ * policy acts on the counters too, so a flood cannot hide a violation.
+ */
+static void check_guard_counters(struct supervisor *s)
+{
+	const struct nbw_policy *pol = &s->gplan.policy;
+	struct nbw_stats st;
+
+	if (!s->guard || guard_read_stats(s->guard, s->cg->id, &st) < 0)
+		return;
+	events_set_kernel_lost(s->ev, st.events_lost);
+	if (st.events_lost == 0)
+		return; /* no event was lost: the events have told us everything */
+	if ((pol->flags & NBW_NET_KILL) && st.net_denied > 0)
+		kill_sandbox(s, "violations.network", "%llu network violation(s)",
+		             (unsigned long long)st.net_denied);
+	/* the command's own refused exec (exit status 126) is not a violation */
+	if ((pol->flags & NBW_EXEC_KILL) &&
+	    st.exec_denied > (s->exec_error && !s->started ? 1u : 0u))
+		kill_sandbox(s, "violations.exec", "%llu exec violation(s)",
+		             (unsigned long long)st.exec_denied);
+}
+
+static int64_t boot_to_real(void)
+{
+	struct timespec real, boot;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	return ((int64_t)real.tv_sec - boot.tv_sec) * 1000000000 + (real.tv_nsec - boot.tv_nsec);
+}
+
+/*
+ * Attach the programs to the leaf's parent (once: later launches find them
+ * pinned) and install this sandbox's policy, before it exists.
+ */
+static int prepare_guard(struct supervisor *s)
+{
+	const struct profile *p = s->plan->profile;
+	_cleanup_close_ int parent_fd = -1, mount_fd = -1;
+	_cleanup_free_ char *error = NULL;
+	_cleanup_free_ struct guard_net_rule *rules = NULL;
+	size_t n_rules = 0;
+	struct stat st;
+	int r;
+
+	parent_fd = open(s->cg->parent, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	mount_fd = open(s->cg->mount, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (parent_fd < 0 || mount_fd < 0 || fstat(parent_fd, &st) < 0)
+		return log_error_errno(-errno, "cannot open cgroup '%s': %m", s->cg->parent);
+	r = guard_open(parent_fd, (uint64_t)st.st_ino, &s->guard, &error);
+	if (r < 0)
+		return log_error_errno(r, "%s", error ? error : "cannot set up the eBPF layer: %m");
+	r = guard_sweep(s->guard, mount_fd);
+	if (r > 0)
+		log_debug("removed the eBPF entries of %d vanished sandbox(es)", r);
+
+	s->gplan.policy = guard_policy_from_profile(p);
+	r = guard_resolve_rules(p, &rules, &n_rules, &s->unresolved);
+	if (r < 0)
+		return log_error_errno(r, "cannot resolve [network] allow: %m");
+	STRV_FOREACH (u, s->unresolved)
+		log_warning("%s, ignoring", *u);
+	r = guard_plan_net(&s->gplan, s->cg->id, rules, n_rules, &error);
+	if (r < 0)
+		return log_error_errno(r, "%s",
+		                       error ? error : "cannot compile [network] allow: %m");
+	r = guard_plan_exec(&s->gplan, &p->exec_allow, &error);
+	if (r < 0)
+		return log_error_errno(r, "%s", error ? error : "cannot compile [exec] allow: %m");
+	r = guard_install(s->guard, s->cg->id, &s->gplan, &s->ring_fd);
+	if (r < 0)
+		return log_error_errno(r, "cannot install the sandbox's eBPF policy: %m");
+	s->installed = true;
+	s->ring = ring_buffer__new(s->ring_fd, on_guard_event, s, NULL);
+	if (!s->ring)
+		return log_error_errno(-errno, "cannot read the sandbox's event ring: %m");
+	s->boot_to_real_ns = boot_to_real();
+	return 0;
+}
+
+static void summary_event(void *ctx, const struct repeat *k, uint64_t n)
+{
+	struct supervisor *s = ctx;
+	char action[80];
+	json_t *ev;
+
+	snprintf(action, sizeof(action), "%s-suppressed", k->action);
+	ev = event_new("alert", "intrusion_detection", "denied", action, "failure");
+	if (!ev)
+		return;
+	json_object_set_new(ev, "message",
+	                    json_sprintf("%llu similar events suppressed", (unsigned long long)n));
+	json_object_set_new(object_at_nbw(ev), "suppressed", json_integer((json_int_t)n));
+	json_object_set_new(object_at_nbw(ev), "similar", json_string(k->key));
+	(void)events_emit(s->ev, ev);
+}
+
+/* Every TICK_USEC while budgets apply: cpu_time, io_bytes, runaway; and summaries. */
+static void tick(struct supervisor *s)
+{
+	const struct profile_limits *l = &s->plan->profile->limits;
+	uint64_t usage, rd, wr, expirations;
+	char buf[32];
+
+	if (read(s->tickfd, &expirations, sizeof(expirations)) != sizeof(expirations))
+		expirations = 1;
+	s->ticks += expirations;
+	if (s->ticks % SUMMARY_TICKS < expirations)
+		repeats_flush(&s->repeats, summary_event, s);
+	settle_pending_exec_kill(s, false);
+	check_guard_counters(s);
+	if (cgroup_read_keyed(s->cg, "cpu.stat", "usage_usec", &usage) >= 0) {
+		uint64_t wall = expirations * TICK_USEC;
+
+		if (l->cpu_time != VALUE_MAX && usage >= l->cpu_time)
+			kill_sandbox(s, "limits.cpu_time", "CPU-time limit of %s reached",
+			             format_duration(l->cpu_time, buf));
+		/* "busy": at least 90% of a CPU over the tick */
+		if (usage - s->last_usage >= wall * RUNAWAY_BUSY / 1000)
+			s->busy_usec += wall;
+		else
+			s->busy_usec = 0;
+		s->last_usage = usage;
+		if (l->runaway != VALUE_MAX && s->busy_usec >= l->runaway)
+			kill_sandbox(s, "limits.runaway", "busy on a CPU without a pause for %s",
+			             format_duration(l->runaway, buf));
+	}
+	if (l->io_bytes != VALUE_MAX && cgroup_read_io(s->cg, &rd, &wr) >= 0 &&
+	    rd + wr >= l->io_bytes)
+		kill_sandbox(s, "limits.io_bytes", "IO limit of %s reached",
+		             format_size(l->io_bytes, buf));
+}
+
+static int arm_tick(struct supervisor *s)
+{
+	const struct profile_limits *l = &s->plan->profile->limits;
+	struct itimerspec its = {
+		.it_interval.tv_nsec = (long)(TICK_USEC * 1000),
+		.it_value.tv_nsec = (long)(TICK_USEC * 1000),
+	};
+
+	/* always: the suppression summaries and the counters need it too */
+	(void)l;
+	s->tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (s->tickfd < 0 || timerfd_settime(s->tickfd, 0, &its, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+/* After the sandbox: every event out of the ring, and the counters. */
+static void finish_guard(struct supervisor *s)
+{
+	if (s->ring)
+		(void)ring_buffer__consume(s->ring);
+	settle_pending_exec_kill(s, true);
+	check_guard_counters(s);
+}
+
+static void print_stats(struct supervisor *s)
+{
+	struct nbw_stats st = {0};
+	uint64_t usage = 0, rd = 0, wr = 0;
+	char a[32], b[32], c[32], d[32];
+
+	(void)cgroup_read_keyed(s->cg, "cpu.stat", "usage_usec", &usage);
+	if (s->guard)
+		(void)guard_read_stats(s->guard, s->cg->id, &st);
+	fprintf(stderr, "nbwarden: stats: cpu %llu.%03llus",
+	        (unsigned long long)(usage / USEC_PER_SEC),
+	        (unsigned long long)(usage % USEC_PER_SEC / 1000));
+	if (cgroup_read_io(s->cg, &rd, &wr) >= 0)
+		fprintf(stderr, ", io read %s written %s", format_size(rd, a), format_size(wr, b));
+	else
+		fprintf(stderr, ", io not measured (no io controller)");
+	fprintf(stderr, ", net sent %s received %s, denied network %llu exec %llu\n",
+	        format_size(st.net_tx_bytes, c), format_size(st.net_rx_bytes, d),
+	        (unsigned long long)st.net_denied, (unsigned long long)st.exec_denied);
 }
 
 /* One message from the sandbox: 1 if one was handled, 0 if none is pending, <0 on error. */
@@ -715,13 +1018,15 @@ static int supervise(struct supervisor *s, size_t req_size, size_t resp_size)
 	if (!req || !resp)
 		return log_oom();
 	while (init_alive) {
-		struct pollfd p[6] = {
+		struct pollfd p[8] = {
 			{.fd = s->init_pidfd, .events = POLLIN},
 			{.fd = s->sock, .events = POLLIN},
 			{.fd = s->sigfd, .events = POLLIN},
 			{.fd = s->timerfd, .events = POLLIN},
 			{.fd = s->parent_pidfd, .events = POLLIN},
 			{.fd = s->listener, .events = POLLIN},
+			{.fd = s->ring ? ring_buffer__epoll_fd(s->ring) : -1, .events = POLLIN},
+			{.fd = s->tickfd, .events = POLLIN},
 		};
 
 		if (poll(p, ELEMENTSOF(p), -1) < 0) {
@@ -750,6 +1055,10 @@ static int supervise(struct supervisor *s, size_t req_size, size_t resp_size)
 			kill_sandbox(s, "parent", "the process that started nbwarden exited");
 			s->parent_pidfd = safe_close(s->parent_pidfd);
 		}
+		if (p[6].revents & POLLIN)
+			(void)ring_buffer__consume(s->ring);
+		if (p[7].revents & POLLIN)
+			tick(s);
 		if (p[0].revents & POLLIN)
 			init_alive = false;
 	}
@@ -804,6 +1113,9 @@ int run_main(const struct run_options *o)
 {
 	struct sandbox_plan plan = {0};
 	struct supervisor s = {.plan = &plan,
+	                       .show_stats = o->show_stats,
+	                       .ring_fd = -1,
+	                       .tickfd = -1,
 	                       .init_pidfd = -1,
 	                       .sock = -1,
 	                       .sigfd = -1,
@@ -846,6 +1158,14 @@ int run_main(const struct run_options *o)
 	r = prepare(o, &plan, &s.cg, &s.skipped_limits);
 	if (r < 0)
 		goto refused;
+	r = prepare_guard(&s);
+	if (r < 0)
+		goto refused;
+	r = arm_tick(&s);
+	if (r < 0) {
+		log_error_errno(r, "cannot arm the budget timer: %m");
+		goto refused;
+	}
 
 	ectx = (struct events_context){.sandbox_id = plan.id,
 	                               .profile = plan.profile->name,
@@ -901,6 +1221,8 @@ int run_main(const struct run_options *o)
 
 	r = supervise(&s, req_size, resp_size);
 	(void)waitid(P_PIDFD, (id_t)s.init_pidfd, NULL, WEXITED);
+	/* the last events may name a violation that decides the outcome */
+	finish_guard(&s);
 	code = r < 0 ? EXIT_SETUP_FAILED : outcome(&s);
 	if (s.setup_error) {
 		json_t *ev =
@@ -915,19 +1237,9 @@ int run_main(const struct run_options *o)
 	} else {
 		emit_lifecycle(&s, "end", "sandbox-exit", "failure", code);
 	}
-	if (s.denied_suppressed > 0) {
-		json_t *ev = event_new("alert", "intrusion_detection", "denied",
-		                       "syscall-denied-suppressed", "failure");
-
-		if (ev) {
-			json_object_set_new(ev, "message",
-			                    json_sprintf("%llu similar events suppressed",
-			                                 (unsigned long long)s.denied_suppressed));
-			json_object_set_new(object_at_nbw(ev), "suppressed",
-			                    json_integer((json_int_t)s.denied_suppressed));
-			(void)events_emit(s.ev, ev);
-		}
-	}
+	repeats_flush(&s.repeats, summary_event, &s);
+	if (s.show_stats)
+		print_stats(&s);
 	goto out;
 refused:
 	/* nothing ran: tell the SOC why, as the operator was told */
@@ -950,10 +1262,26 @@ refused:
 	}
 out:
 	if (s.cg) {
+		uint64_t cgid = s.cg->id;
+
 		r = cgroup_destroy(s.cg);
 		if (r < 0)
 			log_warning_errno(r, "cannot remove the sandbox cgroup: %m, ignoring");
+		/* only once nothing can run in it any more: the policy outlives a failed kill */
+		if (r >= 0 && s.installed) {
+			r = guard_remove(s.guard, cgid, &s.gplan);
+			if (r < 0)
+				log_warning_errno(r,
+				                  "cannot remove the sandbox's eBPF entries: %m, "
+				                  "ignoring (the next launch sweeps them)");
+		}
 	}
+	ring_buffer__free(s.ring);
+	safe_close(s.ring_fd);
+	safe_close(s.tickfd);
+	guard_close(s.guard);
+	guard_plan_done(&s.gplan);
+	strv_free(s.unresolved);
 	events_close(s.ev);
 	safe_close(socks[0]);
 	safe_close(socks[1]);

@@ -7,6 +7,8 @@
  */
 #pragma once
 
+#include <stdbool.h>
+
 /* Exit codes of "nbwarden run" besides the command's own status. */
 #define EXIT_SETUP_FAILED 125 /* nothing ran */
 #define EXIT_CANNOT_EXEC  126
@@ -22,6 +24,7 @@ struct run_options {
 	char **env;  /* "NAME=value" from --env */
 	char **argv; /* the command */
 	const char *events_path;
+	bool show_stats; /* --stats */
 };
 
 /* Returns the exit code nbwarden should exit with. */

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -29,6 +31,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(scmp_filter_ctx, seccomp_release)
 #define SPECIAL_TIOCSTI     "ioctl:TIOCSTI"
 #define SPECIAL_TIOCLINUX   "ioctl:TIOCLINUX"
 #define SPECIAL_PERSONALITY "personality:change"
+#define SPECIAL_PACKET      "socket:packet"
+#define SPECIAL_RAW         "socket:raw"
+#define SPECIAL_PING        "socket:ping"
 
 struct group {
 	const char *name;
@@ -67,12 +72,14 @@ static const struct group groups[] = {
 	GROUP("@syslog", "syslog"),
 	GROUP("@accounting", "acct", "quotactl", "quotactl_fd"),
 	GROUP("@cpu-emulation", "modify_ldt"),
+	/* packet sockets are invisible to the cgroup network hooks: refuse them here */
+	GROUP("@raw-sockets", SPECIAL_PACKET, SPECIAL_RAW, SPECIAL_PING),
 	GROUP("@obsolete", "uselib", "ustat", "sysfs", "_sysctl", "lookup_dcookie", "nfsservctl",
               "vhangup", "afs_syscall", "tuxcall", "security", "vserver", "getpmsg", "putpmsg"),
 	GROUP("@default", "@mount", "@ptrace", "@bpf", "@perf", "@io_uring", "@userfaultfd",
               "@keyring", "@namespaces", "@module", "@kexec", "@handle", "@personality",
               "@tty-inject", "@swap", "@reboot", "@raw-io", "@clock", "@syslog", "@accounting",
-              "@cpu-emulation", "@obsolete"),
+              "@cpu-emulation", "@raw-sockets", "@obsolete"),
 };
 
 static const struct group *group_find(const char *name)
@@ -178,6 +185,34 @@ static int add_special(scmp_filter_ctx ctx, uint32_t deny, const char *what)
 
 		r = seccomp_rule_add(ctx, deny, SCMP_SYS(ioctl), 1,
 		                     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL, req));
+	} else if (streq(what, SPECIAL_PACKET)) {
+		/* AF_PACKET, and the obsolete SOCK_PACKET type of AF_INET */
+		r = seccomp_rule_add(ctx, deny, SCMP_SYS(socket), 1,
+		                     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, AF_PACKET));
+		if (r == 0)
+			r = seccomp_rule_add(ctx, deny, SCMP_SYS(socket), 2,
+			                     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, AF_INET),
+			                     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_PACKET));
+	} else if (streq(what, SPECIAL_RAW)) {
+		/* the type argument carries SOCK_CLOEXEC/SOCK_NONBLOCK above the low nibble */
+		r = seccomp_rule_add(ctx, deny, SCMP_SYS(socket), 2,
+		                     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, AF_INET),
+		                     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_RAW));
+		if (r == 0)
+			r = seccomp_rule_add(ctx, deny, SCMP_SYS(socket), 2,
+			                     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, AF_INET6),
+			                     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_RAW));
+	} else if (streq(what, SPECIAL_PING)) {
+		r = seccomp_rule_add(ctx, deny, SCMP_SYS(socket), 3,
+		                     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, AF_INET),
+		                     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_DGRAM),
+		                     SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffULL, IPPROTO_ICMP));
+		if (r == 0)
+			r = seccomp_rule_add(
+				ctx, deny, SCMP_SYS(socket), 3,
+				SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, AF_INET6),
+				SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_DGRAM),
+				SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffULL, IPPROTO_ICMPV6));
 	} else if (streq(what, SPECIAL_PERSONALITY)) {
 		/*
 		 * Only PER_LINUX is allowed. The child sets it before the filter is
@@ -315,15 +350,6 @@ static char *cache_key(char **expanded)
 	return key;
 }
 
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
-	return h;
-}
-
 /* A cache file or directory we may trust: ours, and nobody else can write it. */
 static bool trusted(int fd, bool dir)
 {
@@ -406,7 +432,7 @@ int seccomp_compile_cached(const struct list *deny, const char *cache_dir,
 		r = -ENOMEM;
 		goto out;
 	}
-	snprintf(name, sizeof(name), "%016llx.bpf", (unsigned long long)fnv1a(key));
+	snprintf(name, sizeof(name), "%016llx.bpf", (unsigned long long)fnv1a(key, strlen(key)));
 	dfd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (dfd >= 0 && !trusted(dfd, true))
 		dfd = safe_close(dfd);

@@ -29,7 +29,8 @@ bool seccomp_name_is_valid(const char *name);
 /*
  * Expand deny entries (groups and names) into a sorted, de-duplicated list of
  * entries: plain syscall names, plus the special rules "clone:namespaces",
- * "ioctl:TIOCSTI", "ioctl:TIOCLINUX" and "personality:change".
+ * "ioctl:TIOCSTI", "ioctl:TIOCLINUX", "personality:change", "socket:packet",
+ * "socket:raw" and "socket:ping".
  */
 int seccomp_expand(char *const *entries, char ***ret);
 

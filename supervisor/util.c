@@ -453,3 +453,13 @@ bool env_name_is_valid(const char *name, size_t len)
 			return false;
 	return true;
 }
+
+uint64_t fnv1a(const void *data, size_t n)
+{
+	const uint8_t *p = data;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}

@@ -74,3 +74,6 @@ char *path_join(const char *a, const char *b);
 
 /* Environment names: [A-Za-z_][A-Za-z0-9_]*. */
 bool env_name_is_valid(const char *name, size_t len);
+
+/* 64-bit FNV-1a: a fast, stable, non-cryptographic hash (tags, lookup keys). */
+uint64_t fnv1a(const void *data, size_t n);

@@ -78,8 +78,11 @@ for spec in "${tiers[@]}"; do
 	echo "### $tier tier, build $build"
 	case "$tier" in
 	unit) run_unit ;;
-	integration) run_py integration "$top/tests/integration/test_launcher.py" ;;
-	escape) run_py escape "$top/tests/escape/test_escape.py" ;;
+	integration | escape)
+		for script in "$top"/tests/"$tier"/test_*.py; do
+			run_py "$tier: $(basename "$script" .py)" "$script"
+		done
+		;;
 	*) echo "unknown tier: $tier" >&2; exit 2 ;;
 	esac
 done

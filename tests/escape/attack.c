@@ -9,12 +9,14 @@
  * Static, so it runs with nothing but an [exec] allow entry for itself.
  * "attack list" prints the names of all attacks.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/io_uring.h>
 #include <linux/keyctl.h>
 #include <linux/perf_event.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,18 +26,20 @@
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef __X32_SYSCALL_BIT
 #define __X32_SYSCALL_BIT 0x40000000
 #endif
 
-static const char *arg1;
+static const char *arg1, *arg2, *arg3;
 
 static int denied(int e)
 {
@@ -443,6 +447,234 @@ static int a_setuid_root(void)
 	return expect_fail(setuid(0), "setuid(0)");
 }
 
+/* Run fn in a child and report how it ended: the exec guard kills the exec'ing process. */
+static int in_child(void (*fn)(void))
+{
+	int st;
+	pid_t p = fork();
+
+	if (p < 0)
+		return 1;
+	if (p == 0) {
+		fn();
+		_exit(errno ? 100 + (errno & 0x3f) : 99);
+	}
+	waitpid(p, &st, 0);
+	if (WIFSIGNALED(st)) {
+		printf("result=DENIED errno=SIG%s\n", sigabbrev_np(WTERMSIG(st)));
+		return 0;
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) >= 100) {
+		printf("result=DENIED errno=%s\n", strerrorname_np(WEXITSTATUS(st) - 100));
+		return 0;
+	}
+	printf("result=ALLOWED exit status %d\n", WEXITSTATUS(st));
+	return 0;
+}
+
+/* The dynamic loader runs a program that is not allowed: Landlock sees only ld.so. */
+static void do_ldso(void)
+{
+	char *argv[] = {"ld.so", "/bin/true", NULL};
+
+	execv("/lib64/ld-linux-x86-64.so.2", argv);
+}
+
+static int memfd_with_self(void)
+{
+	char buf[65536];
+	int in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	int m = (int)syscall(SYS_memfd_create, "payload", 0);
+	ssize_t n;
+
+	if (in < 0 || m < 0)
+		return -1;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(m, buf, (size_t)n) != n)
+			return -1;
+	close(in);
+	return m;
+}
+
+/* A program written into memory and executed from there: no path at all. */
+static void do_memfd(void)
+{
+	char *argv[] = {"payload", "list", NULL};
+	char *envp[] = {NULL};
+	int m = memfd_with_self();
+
+	if (m >= 0)
+		fexecve(m, argv, envp);
+}
+
+static void do_memfd_proc(void)
+{
+	char path[64], *argv[] = {"payload", "list", NULL};
+	int m = memfd_with_self();
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", m);
+	if (m >= 0)
+		execv(path, argv);
+}
+
+static int a_exec_ldso(void)
+{
+	return in_child(do_ldso);
+}
+
+static int a_exec_memfd(void)
+{
+	return in_child(do_memfd);
+}
+
+static int a_exec_memfd_proc(void)
+{
+	return in_child(do_memfd_proc);
+}
+
+/* ---- network: ADDR PORT as arguments ---- */
+
+static int sockaddr_of(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		*len = sizeof(*a4);
+		return AF_INET;
+	}
+	if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*a6);
+		return AF_INET6;
+	}
+	return -1;
+}
+
+static int net_attempt(int type, int proto, int how)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fam = sockaddr_of(arg1 ? arg1 : "", arg2 ? atoi(arg2) : 0, &ss, &len), fd, r;
+
+	if (fam < 0) {
+		printf("setup failed: bad address\n");
+		return 1;
+	}
+	fd = socket(fam, type | SOCK_CLOEXEC, proto);
+	if (fd < 0)
+		return denied(errno);
+	switch (how) {
+	case 0: /* connect */
+		r = connect(fd, (struct sockaddr *)&ss, len);
+		break;
+	case 1: /* sendto, unconnected */
+		r = (int)sendto(fd, "x", 1, 0, (struct sockaddr *)&ss, len);
+		break;
+	case 2: /* TCP Fast Open: the connect hidden in a sendto() */
+		r = (int)sendto(fd, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&ss, len);
+		break;
+	default: /* bind */
+		r = bind(fd, (struct sockaddr *)&ss, len);
+		if (r == 0)
+			r = listen(fd, 1);
+		break;
+	}
+	if (r < 0 && errno != ECONNREFUSED)
+		return denied(errno);
+	return allowed(r < 0 ? "reached the destination (connection refused)" : "ok");
+}
+
+static int a_connect(void)
+{
+	return net_attempt(SOCK_STREAM, 0, 0);
+}
+
+static int a_udp_send(void)
+{
+	return net_attempt(SOCK_DGRAM, 0, 1);
+}
+
+static int a_udp_connect(void)
+{
+	return net_attempt(SOCK_DGRAM, 0, 0);
+}
+
+/* UDP-Lite passes the sendmsg hook as UDP; on the wire it is not: the egress backstop. */
+static int a_udplite_send(void)
+{
+	return net_attempt(SOCK_DGRAM, IPPROTO_UDPLITE, 1);
+}
+
+static int a_fastopen(void)
+{
+	return net_attempt(SOCK_STREAM, 0, 2);
+}
+
+static int a_bind(void)
+{
+	return net_attempt(SOCK_STREAM, 0, 3);
+}
+
+/* ARG1 ARG2 times ARG3 denied connects, as fast as possible: a violation storm. */
+static int a_connect_flood(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	long n = arg3 ? atol(arg3) : 100000, denials = 0;
+	int fam = sockaddr_of(arg1 ? arg1 : "", arg2 ? atoi(arg2) : 0, &ss, &len);
+	int fd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct timespec t0, t1;
+
+	if (fam < 0 || fd < 0)
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (long i = 0; i < n; i++)
+		/* a connect() refused by the hook leaves the socket unconnected: reuse it */
+		if (connect(fd, (struct sockaddr *)&ss, len) < 0 && errno == EPERM)
+			denials++;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* the elapsed time is for scripts/bench-bpf.sh's event throughput */
+	printf("denials=%ld elapsed_us=%lld\n", denials,
+	       (long long)(t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
+	return 0;
+}
+
+static int a_raw_socket(void)
+{
+	return expect_fail(socket(AF_INET, SOCK_RAW, IPPROTO_ICMP), "raw socket");
+}
+
+static int a_ping_socket(void)
+{
+	return expect_fail(socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP), "ping socket");
+}
+
+static int a_packet_socket(void)
+{
+	return expect_fail(socket(AF_PACKET, SOCK_RAW, 0), "packet socket");
+}
+
+/* listen() on a socket that was never bound: the kernel binds it to the wildcard address. */
+static int a_listen_any(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    listen(fd, 8) < 0 || getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+		return denied(errno);
+	printf("listening=%d\n", ntohs(a.sin_port));
+	fflush(stdout);
+	sleep((unsigned)(arg1 ? atoi(arg1) : 5));
+	return 0;
+}
+
 struct attack {
 	const char *name;
 	int (*fn)(void);
@@ -494,6 +726,20 @@ static const struct attack attacks[] = {
 	{"cgroup-write", a_cgroup_write},
 	{"mknod", a_mknod},
 	{"setuid-root", a_setuid_root},
+	{"exec-ldso", a_exec_ldso},
+	{"exec-memfd", a_exec_memfd},
+	{"exec-memfd-proc", a_exec_memfd_proc},
+	{"connect", a_connect},
+	{"udp-send", a_udp_send},
+	{"udp-connect", a_udp_connect},
+	{"fastopen", a_fastopen},
+	{"bind", a_bind},
+	{"raw-socket", a_raw_socket},
+	{"ping-socket", a_ping_socket},
+	{"packet-socket", a_packet_socket},
+	{"listen-any", a_listen_any},
+	{"connect-flood", a_connect_flood},
+	{"udplite-send", a_udplite_send},
 };
 
 int main(int argc, char **argv)
@@ -504,6 +750,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	arg1 = argc > 2 ? argv[2] : NULL;
+	arg2 = argc > 3 ? argv[3] : NULL;
+	arg3 = argc > 4 ? argv[4] : NULL;
 	if (!strcmp(argv[1], "list")) {
 		for (size_t i = 0; i < sizeof(attacks) / sizeof(attacks[0]); i++)
 			printf("%s\n", attacks[i].name);

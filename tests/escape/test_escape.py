@@ -3,10 +3,11 @@
 """
 Escape suite (root): attacks run from inside a sandbox with the shipped base
 profile (plus the test binaries and Debian's Python on the exec allow-list).
-Each attack must be denied. Where nbwarden itself sees the denial (seccomp),
-the logged event must name the syscall too. Exec and filesystem denials are
-enforced by Landlock and the mount namespace; their events come with the eBPF
-exec guard (see docs/events.md).
+Each attack must be denied, and where a denial is an event (seccomp, exec,
+network) the event must say what was denied. Exec attacks run under both
+violation actions: "deny" (the attempt fails, the sandbox lives on) and the
+default "kill" (the sandbox ends, exit status 137). Filesystem denials come
+from the mount namespace and are not events.
 """
 
 import os
@@ -18,12 +19,24 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from nbwtest import PYTHON, TEST_USER, Skip, check, main, pid_alive, test  # noqa: E402
 
+DENY_EXEC = "[violations]\nexec = deny\n"
 PY_PROFILE = """
 [exec]
 allow = %s
 [filesystem]
 writable = ~/notebooks
 """ % PYTHON
+
+
+def exec_events(r):
+    return [e for e in r.events if e["event"]["action"] == "exec-denied"]
+
+
+def check_killed_for_exec(r, what):
+    check(r.code == 137 and "killed: execution of" in r.err, "%s: sandbox not killed" % what, r)
+    check(exec_events(r) and any(e["event"]["action"] == "sandbox-killed" and
+                                 e["nbwarden"]["rule"] == "violations.exec" for e in r.events),
+          "%s: no exec-denied and sandbox-killed events" % what, r.events)
 
 # attack -> (expected errnos, syscall name in the event or None)
 SECCOMP_ATTACKS = {
@@ -81,23 +94,39 @@ def clone3_looks_unimplemented(env):
 
 @test
 def exec_of_shells_and_binaries(env):
-    r = env.run([env.attack, "exec-shell"])
+    deny = env.profile(DENY_EXEC)
+    r = env.run([env.attack, "exec-shell"], profile=deny)
     check(denied_with(r, ["EACCES"]) and "pwned" not in r.out, "shell exec", r)
+    check(exec_events(r) and exec_events(r)[0]["process"]["executable"] == "/bin/sh",
+          "no exec-denied event", r.events)
     for b in ("/usr/bin/perl", "/usr/bin/id", "/bin/bash", "/usr/bin/python3.11"):
         if os.path.exists(b):
-            r = env.run([env.attack, "exec-bin", b])
-            check(denied_with(r, ["EACCES"]), "exec of %s" % b, r)
+            r = env.run([env.attack, "exec-bin", b], profile=deny)
+            check(denied_with(r, ["EACCES"]) and exec_events(r), "exec of %s" % b, r)
+    r = env.run([env.attack, "exec-shell"])
+    check_killed_for_exec(r, "exec-shell")
     # straight from the command line: 126, nothing ran
     r = env.run(["/bin/bash", "-c", "echo pwned"])
     check(r.code == 126 and "pwned" not in r.out, "bash as the command", r)
 
 
 @test
+def exec_via_loader_and_from_memory(env):
+    deny = env.profile(DENY_EXEC)
+    for attack in ("exec-ldso", "exec-memfd", "exec-memfd-proc"):
+        r = env.run([env.attack, attack], profile=deny)
+        check(denied_with(r, ["SIGKILL"]), "%s ran" % attack, r)
+        ev = exec_events(r)
+        check(ev and ev[0]["nbwarden"]["enforcer"] == "ebpf", "%s: no event" % attack, r.events)
+        check_killed_for_exec(env.run([env.attack, attack]), attack)
+
+
+@test
 def exec_of_copied_binary(env):
-    prof = env.profile("[filesystem]\nwritable = ~/notebooks\n")
+    prof = env.profile("[filesystem]\nwritable = ~/notebooks\n" + DENY_EXEC)
     for d in ("/tmp", "/dev/shm", os.path.join(env.home, "notebooks")):
         r = env.run([env.attack, "exec-copy", d], profile=prof)
-        check(denied_with(r, ["EACCES"]), "exec of a copy in %s" % d, r)
+        check(denied_with(r, ["EACCES"]) and exec_events(r), "exec of a copy in %s" % d, r)
 
 
 @test
@@ -120,7 +149,8 @@ for name, fn in [("subprocess", lambda: subprocess.run(["bash", "-c", "echo pwne
         res[name] = e.errno
 print(res)
 """
-    r = env.run([PYTHON, "-c", code], profile=prof)
+    deny = env.profile(PY_PROFILE + DENY_EXEC)
+    r = env.run([PYTHON, "-c", code], profile=deny)
     check(r.code == 0 and "pwned" not in r.out, "a shell ran", r)
     res = eval(r.out.strip())
     check(res["os.system"] != 0, "os.system succeeded", res)
@@ -128,6 +158,83 @@ print(res)
     for k, v in res.items():
         if k not in ("os.system", "popen"):
             check(v == 13, "%s was not refused with EACCES" % k, res)
+    check(len(exec_events(r)) >= len(res), "exec attempts not all logged", r.events)
+    # with the default "kill", the first attempt ends the sandbox
+    r = env.run([PYTHON, "-c", code], profile=prof)
+    check(r.code == 137 and "pwned" not in r.out, "kill policy not applied", r)
+
+
+# ---------------------------------------------------------------------------
+# network (mode = host, filtered by the eBPF layer)
+
+NET = "[network]\nmode = host\n"
+
+
+def net_events(r, action):
+    return [e for e in r.events if e["event"]["action"] == action]
+
+
+class Target:
+    """A TCP and a UDP listener on 127.0.0.1 that the sandbox is not allowed to reach."""
+
+    def __init__(self):
+        import socket
+        self.tcp = socket.socket()
+        self.tcp.bind(("127.0.0.1", 0))
+        self.tcp.listen(8)
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", 0))
+        self.port, self.uport = self.tcp.getsockname()[1], self.udp.getsockname()[1]
+
+    def close(self):
+        self.tcp.close()
+        self.udp.close()
+
+
+@test
+def network_egress_attacks(env):
+    t = Target()
+    try:
+        prof = env.profile(NET)
+        for attack, port, action in (("connect", t.port, "network-connect-denied"),
+                                     ("fastopen", t.port, "network-connect-denied"),
+                                     ("udp-send", t.uport, "network-send-denied"),
+                                     ("udp-connect", t.uport, "network-connect-denied")):
+            for addr in ("127.0.0.1", "::ffff:127.0.0.1"):
+                r = env.run([env.attack, attack, addr, str(port)], profile=prof)
+                check(denied_with(r, ["EPERM"]), "%s %s got through" % (attack, addr), r)
+                ev = net_events(r, action)
+                check(ev and ev[0]["destination"] == {"ip": "127.0.0.1", "port": port},
+                      "%s %s: no event" % (attack, addr), r.events)
+        # and nothing arrived
+        t.udp.setblocking(False)
+        try:
+            t.udp.recv(16)
+            raise AssertionError("a datagram got through")
+        except BlockingIOError:
+            pass
+    finally:
+        t.close()
+
+
+@test
+def raw_ping_and_packet_sockets(env):
+    prof = env.profile(NET)
+    for attack in ("raw-socket", "ping-socket", "packet-socket"):
+        r = env.run([env.attack, attack], profile=prof)
+        check(denied_with(r, ["EPERM"]), "%s created" % attack, r)
+        ev = [e for e in r.events if e["event"]["action"] == "syscall-denied"]
+        check(ev and ev[0]["nbwarden"]["syscall"]["name"] == "socket", "%s: no event" % attack,
+              r.events)
+
+
+@test
+def public_bind(env):
+    prof = env.profile(NET)
+    for addr in ("0.0.0.0", "::", "::ffff:0.0.0.0"):
+        r = env.run([env.attack, "bind", addr, "0"], profile=prof)
+        check(denied_with(r, ["EPERM"]), "bind to %s allowed" % addr, r)
+        check(net_events(r, "network-bind-denied"), "bind %s: no event" % addr, r.events)
 
 
 @test

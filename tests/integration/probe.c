@@ -17,6 +17,8 @@
  *   probe net                    loopback bind/connect and interface list
  *   probe env                    print the environment
  *   probe rlimits                core and open-file limits
+ *   probe spin [SECONDS]         burn CPU (at most SECONDS, default 60)
+ *   probe write-bytes PATH MIB   write MIB MiB to PATH, synced
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -350,6 +352,31 @@ int main(int argc, char **argv)
 		return cmd_list(argv[2]);
 	if (!strcmp(argv[1], "net"))
 		return cmd_net();
+	if (!strcmp(argv[1], "spin")) {
+		time_t end = time(NULL) + (argc > 2 ? atoi(argv[2]) : 60);
+		volatile unsigned long x = 0;
+
+		while (time(NULL) < end)
+			for (int i = 0; i < 1000000; i++)
+				x += (unsigned long)i;
+		return 0;
+	}
+	if (!strcmp(argv[1], "write-bytes") && argc > 3) {
+		static char block[1 << 20];
+		int fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		int mib = atoi(argv[3]);
+
+		if (fd < 0)
+			return 1;
+		memset(block, 'x', sizeof(block));
+		for (int i = 0; i < mib; i++)
+			if (write(fd, block, sizeof(block)) != (ssize_t)sizeof(block) ||
+			    fdatasync(fd) < 0)
+				return 1;
+		close(fd);
+		printf("written=%d\n", mib);
+		return 0;
+	}
 	if (!strcmp(argv[1], "rlimits")) {
 		struct rlimit core, nofile;
 

@@ -34,6 +34,7 @@ ATTACK_SRC = os.path.join(BUILD, "tests", "escape", "attack")
 PYTHON = "/usr/bin/python3.11"
 LDSO = "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
 TEST_USER = "nbwtest"
+GUARD_ROOT = "/sys/fs/bpf/nbwarden"
 CI = os.environ.get("CI") == "true"
 
 
@@ -159,8 +160,29 @@ allow = %s
         p.events_path = events
         return p
 
+    def parent_cgroup_id(self):
+        parent = os.path.join(self.cg_mount, self.cg_parent)
+        return os.stat(parent).st_ino if os.path.isdir(parent) else None
+
+    def guard_dir(self):
+        """The pin directory of the eBPF layer that serves this run's cgroup parent."""
+        cgid = self.parent_cgroup_id()
+        for tag in sorted(os.listdir(GUARD_ROOT)) if os.path.isdir(GUARD_ROOT) else []:
+            if cgid and os.path.isdir(os.path.join(GUARD_ROOT, tag, "links", str(cgid))):
+                return os.path.join(GUARD_ROOT, tag)
+        return None
+
     def cleanup(self):
         parent = os.path.join(self.cg_mount, self.cg_parent)
+        # detach the eBPF hooks from our parent cgroup: unpinning the links does it
+        cgid = self.parent_cgroup_id()
+        if cgid and os.path.isdir(GUARD_ROOT):
+            for tag in os.listdir(GUARD_ROOT):
+                links = os.path.join(GUARD_ROOT, tag, "links", str(cgid))
+                if os.path.isdir(links):
+                    for f in os.listdir(links):
+                        os.unlink(os.path.join(links, f))
+                    os.rmdir(links)
         if os.path.isdir(parent):
             for d in os.listdir(parent):
                 full = os.path.join(parent, d)

@@ -226,6 +226,9 @@ static struct profile_limits no_limits(void)
 		.io_write = VALUE_MAX,
 		.io_device = NULL,
 		.wall_time = VALUE_MAX,
+		.cpu_time = VALUE_MAX,
+		.io_bytes = VALUE_MAX,
+		.runaway = VALUE_MAX,
 		.nofile = 1024,
 		.enforce = LIMITS_ENFORCE_STRICT,
 	};
@@ -234,7 +237,7 @@ static struct profile_limits no_limits(void)
 static const struct cgroup_setting *find(const struct cgroup_settings *s, const char *file)
 {
 	for (unsigned i = 0; i < s->n; i++)
-		if (streq(s->items[i].file, file))
+		if (s->items[i].file && streq(s->items[i].file, file))
 			return &s->items[i];
 	return NULL;
 }
@@ -278,6 +281,23 @@ static void test_settings_compile(void **state)
 	l = no_limits();
 	l.memory = 2ULL << 30;
 	expect_single(l, NULL, "memory.max", CGROUP_CONTROLLER_MEMORY, "2147483648", "memory");
+
+	/* io_bytes writes nothing but needs the io controller (for io.stat) */
+	l = no_limits();
+	l.io_bytes = 10ULL << 20;
+	memset(&s, 0x5a, sizeof(s));
+	assert_int_equal(cgroup_settings_compile(&l, NULL, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_null(s.items[0].file);
+	assert_int_equal(s.items[0].controller, CGROUP_CONTROLLER_IO);
+	assert_string_equal(s.items[0].limit, "io_bytes");
+
+	/* cpu_time and runaway are the supervisor's: no cgroup file */
+	l = no_limits();
+	l.cpu_time = 5 * USEC_PER_SEC;
+	l.runaway = 120 * USEC_PER_SEC;
+	assert_int_equal(cgroup_settings_compile(&l, NULL, &s), 0);
+	assert_int_equal(s.n, 0);
 
 	l = no_limits();
 	l.memory_high = 1536ULL << 20;

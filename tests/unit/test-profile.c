@@ -293,6 +293,7 @@ static const char *const full_lines[] = {
 	"[exec]",
 	"allow = /usr/bin/python3 //usr/bin/./env",
 	"allow = /bin/sh",
+	"log = all",
 	"",
 	"[filesystem]",
 	"read_only = / /opt/data",
@@ -304,6 +305,7 @@ static const char *const full_lines[] = {
 	"[network]",
 	"mode = host",
 	"bind = any",
+	"log = all",
 	"allow = 10.0.0.0/8 tcp 443",
 	"allow = 192.168.1.7 udp 53",
 	"allow = 2001:db8::/32 any any",
@@ -325,6 +327,9 @@ static const char *const full_lines[] = {
 	"io_write = 10M",
 	"io_device = /dev/sda",
 	"wall_time = 1h30min",
+	"cpu_time = 10min",
+	"io_bytes = 5G",
+	"runaway = 120s",
 	"nofile = 4096",
 	"enforce = best-effort",
 	"",
@@ -335,6 +340,10 @@ static const char *const full_lines[] = {
 	"[debug]",
 	"deny_env = PYTHONDEVMODE PYDEVD_*",
 	"deny_args = --debug \"--host 0.0.0.0\"",
+	"",
+	"[violations]",
+	"exec = deny",
+	"network = kill",
 };
 
 static void test_full_profile(void **state)
@@ -377,6 +386,7 @@ static void test_full_profile(void **state)
 	              line_of(full_lines, n, "allow = /usr/bin/python3 //usr/bin/./env"));
 	assert_origin(&p->exec_allow.items[3].origin, path,
 	              line_of(full_lines, n, "allow = /bin/sh"));
+	assert_int_equal(p->exec_log, LOG_ALL);
 
 	/* [filesystem] */
 	assert_list(&p->read_only, 2, "/", "/opt/data");
@@ -394,6 +404,7 @@ static void test_full_profile(void **state)
 	/* [network] */
 	assert_int_equal(p->net_mode, NET_MODE_HOST);
 	assert_int_equal(p->net_bind, NET_BIND_ANY);
+	assert_int_equal(p->net_log, LOG_ALL);
 	assert_int_equal(p->n_net_allow, 6);
 	v4mapped("172.16.0.0", a);
 	assert_rule(&p->net_allow[0], NULL, a, 96 + 12, NET_PROTO_UDP, 123, 123);
@@ -424,8 +435,12 @@ static void test_full_profile(void **state)
 	assert_true(p->limits.io_write == 10ULL << 20);
 	assert_string_equal(p->limits.io_device, "/dev/sda");
 	assert_true(p->limits.wall_time == 5400 * USEC_PER_SEC);
+	assert_true(p->limits.cpu_time == 600 * USEC_PER_SEC);
+	assert_true(p->limits.io_bytes == 5ULL << 30);
+	assert_true(p->limits.runaway == 120 * USEC_PER_SEC);
 	assert_true(p->limits.nofile == 4096);
 	assert_int_equal(p->limits.enforce, LIMITS_ENFORCE_BEST_EFFORT);
+	assert_origin(&p->origin[PKEY_RUNAWAY], path, line_of(full_lines, n, "runaway = 120s"));
 	assert_origin(&p->origin[PKEY_MEMORY], path, line_of(full_lines, n, "memory = 2G"));
 	assert_origin(&p->origin[PKEY_ENFORCE], path,
 	              line_of(full_lines, n, "enforce = best-effort"));
@@ -435,6 +450,12 @@ static void test_full_profile(void **state)
 	assert_list(&p->env_set, 2, "MPLBACKEND=Agg", "GREETING=hello world");
 	assert_list(&p->debug_deny_env, 2, "PYTHONDEVMODE", "PYDEVD_*");
 	assert_list(&p->debug_deny_args, 2, "--debug", "--host 0.0.0.0");
+
+	/* [violations] */
+	assert_int_equal(p->violation_exec, VIOLATION_DENY);
+	assert_int_equal(p->violation_net, VIOLATION_KILL);
+	assert_origin(&p->origin[PKEY_VIOLATION_NET], path,
+	              line_of(full_lines, n, "network = kill"));
 
 	profile_free(p);
 	free(text);
@@ -475,8 +496,15 @@ static void test_defaults(void **state)
 	assert_true(p->limits.io_write == VALUE_MAX);
 	assert_null(p->limits.io_device);
 	assert_true(p->limits.wall_time == VALUE_MAX);
+	assert_true(p->limits.cpu_time == VALUE_MAX);
+	assert_true(p->limits.io_bytes == VALUE_MAX);
+	assert_true(p->limits.runaway == VALUE_MAX);
 	assert_true(p->limits.nofile == 1024);
 	assert_int_equal(p->limits.enforce, LIMITS_ENFORCE_STRICT);
+	assert_int_equal(p->exec_log, LOG_DENIED);
+	assert_int_equal(p->net_log, LOG_DENIED);
+	assert_int_equal(p->violation_exec, VIOLATION_KILL);
+	assert_int_equal(p->violation_net, VIOLATION_DENY);
 	for (int k = 0; k < _PKEY_MAX; k++)
 		assert_int_equal(p->origin[k].line, 0);
 	assert_int_equal(p->env_keep.n, 0);
@@ -1081,6 +1109,12 @@ static void test_error_values(void **state)
 	expect_error("[limits]\nenforce = lax\n", 2, "enforce: invalid value 'lax'");
 	expect_error("[profile]\nallow_root = maybe\n", 2, "allow_root: expected yes or no");
 	expect_error("[network]\nmode = HOST\n", 2, "mode: invalid value 'HOST'");
+	expect_error("[network]\nlog = everything\n", 2, "log: invalid value 'everything'");
+	expect_error("[exec]\nlog = none\n", 2, "log: invalid value 'none'");
+	expect_error("[violations]\nexec = warn\n", 2, "exec: invalid value 'warn'");
+	expect_error("[violations]\nnetwork = allow\n", 2, "network: invalid value 'allow'");
+	expect_error("[violations]\nsyscalls = kill\n", 2,
+	             "unknown key 'syscalls' in [violations]");
 
 	/* numbers */
 	expect_error("[limits]\nmemory = 2X\n", 2, "memory: invalid size '2X'");
@@ -1090,6 +1124,10 @@ static void test_error_values(void **state)
 	expect_error("[limits]\nwall_time = 5y\n", 2, "wall_time: invalid duration '5y'");
 	expect_error("[limits]\nwall_time = 0\n", 2, "wall_time: invalid duration '0'");
 	expect_error("[limits]\nwall_time = 1h30\n", 2, "wall_time: invalid duration '1h30'");
+	expect_error("[limits]\ncpu_time = 0\n", 2, "cpu_time: invalid duration '0'");
+	expect_error("[limits]\nruntime = 5s\n", 2, "unknown key 'runtime' in [limits]");
+	expect_error("[limits]\nrunaway = fast\n", 2, "runaway: invalid duration 'fast'");
+	expect_error("[limits]\nio_bytes = 1T5\n", 2, "io_bytes: invalid size '1T5'");
 	expect_error("[limits]\nnofile = 8\n", 2, "nofile: invalid value '8'");
 	expect_error("[limits]\nnofile = 2000000\n", 2, "nofile: invalid value '2000000'");
 	expect_error("[limits]\nnofile = max\n", 2, "nofile: invalid value 'max'");
@@ -1743,7 +1781,11 @@ static void test_print_round_trip(void **state)
 	round_trip("[profile]\ndescription = defaults\n");
 	/* and "max" values */
 	round_trip("[profile]\ndescription = max\n[limits]\nmemory = max\npids = max\n"
-	           "wall_time = max\n");
+	           "wall_time = max\ncpu_time = max\nio_bytes = max\nrunaway = max\n");
+	/* the eBPF layer's keys, printed and read back */
+	round_trip("[exec]\nlog = all\n[network]\nmode = host\nlog = all\n"
+	           "[limits]\ncpu_time = 90s\nio_bytes = 1536M\nrunaway = 2min\n"
+	           "[violations]\nexec = deny\nnetwork = kill\n");
 }
 
 /* Descriptions are free text: "profile show" must print them so they read back the same. */

@@ -12,6 +12,8 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -34,10 +36,8 @@
 #define RET_ERRNO(e) (SECCOMP_RET_ERRNO | ((uint32_t)(e)&SECCOMP_RET_DATA))
 
 static const char *const special_rules[] = {
-	"clone:namespaces",
-	"ioctl:TIOCSTI",
-	"ioctl:TIOCLINUX",
-	"personality:change",
+	"clone:namespaces", "ioctl:TIOCSTI", "ioctl:TIOCLINUX", "personality:change",
+	"socket:packet",    "socket:raw",    "socket:ping",
 };
 
 /* ------------------------------------------------------------------------ */
@@ -220,17 +220,23 @@ static uint32_t bpf_run(const struct seccomp_program *prog, const struct seccomp
 	return 0;
 }
 
-static uint32_t run_arch(const struct seccomp_program *p, uint32_t arch, int nr, uint64_t a0,
-                         uint64_t a1)
+static uint32_t run_arch3(const struct seccomp_program *p, uint32_t arch, int nr, uint64_t a0,
+                          uint64_t a1, uint64_t a2)
 {
 	struct seccomp_data d = {
 		.nr = nr,
 		.arch = arch,
 		.instruction_pointer = 0x401000,
-		.args = {a0, a1, 0, 0, 0, 0},
+		.args = {a0, a1, a2, 0, 0, 0},
 	};
 
 	return bpf_run(p, &d);
+}
+
+static uint32_t run_arch(const struct seccomp_program *p, uint32_t arch, int nr, uint64_t a0,
+                         uint64_t a1)
+{
+	return run_arch3(p, arch, nr, a0, a1, 0);
 }
 
 static uint32_t run(const struct seccomp_program *p, int nr, uint64_t a0, uint64_t a1)
@@ -281,7 +287,7 @@ static void test_groups_expand(void **state)
 				fail_msg("%s expands to '%s'", groups[n], *e);
 		strv_free(out);
 	}
-	assert_int_equal(n, 22); /* the 21 groups of nbwarden.profile(5) and @default */
+	assert_int_equal(n, 23); /* the 22 groups of nbwarden.profile(5) and @default */
 	assert_null(seccomp_group_members("@nope"));
 	assert_null(seccomp_group_members("mount"));
 }
@@ -389,7 +395,7 @@ static void test_default_is_union_of_groups(void **state)
 		assert_int_equal(strv_extend(&all, groups[g]), 0);
 		n_groups++;
 	}
-	assert_int_equal(n_groups, 21);
+	assert_int_equal(n_groups, 22);
 	{
 		char **u = NULL;
 
@@ -542,6 +548,33 @@ static void test_compile_default(void **state)
 	assert_verdict(run(&def, SYS_personality, ADDR_NO_RANDOMIZE, 0), RET_NOTIFY);
 	assert_verdict(run(&def, SYS_personality, READ_IMPLIES_EXEC, 0), RET_NOTIFY);
 	assert_verdict(run(&def, SYS_personality, PER_LINUX32, 0), RET_NOTIFY);
+
+	/* socket: packet, raw and ping sockets denied, the rest not; type flags ignored */
+	{
+		const int fl = SOCK_CLOEXEC | SOCK_NONBLOCK;
+
+		assert_verdict(run(&def, SYS_socket, AF_PACKET, SOCK_RAW), RET_NOTIFY);
+		assert_verdict(run(&def, SYS_socket, AF_PACKET, SOCK_DGRAM | fl), RET_NOTIFY);
+		assert_verdict(run(&def, SYS_socket, AF_INET, SOCK_PACKET), RET_NOTIFY);
+		assert_verdict(run(&def, SYS_socket, AF_INET, SOCK_RAW | fl), RET_NOTIFY);
+		assert_verdict(run(&def, SYS_socket, AF_INET6, SOCK_RAW), RET_NOTIFY);
+		assert_verdict(run_arch3(&def, AUDIT_ARCH_X86_64, SYS_socket, AF_INET,
+		                         SOCK_DGRAM | fl, IPPROTO_ICMP),
+		               RET_NOTIFY);
+		assert_verdict(run_arch3(&def, AUDIT_ARCH_X86_64, SYS_socket, AF_INET6, SOCK_DGRAM,
+		                         IPPROTO_ICMPV6),
+		               RET_NOTIFY);
+		assert_verdict(
+			run_arch3(&def, AUDIT_ARCH_X86_64, SYS_socket, AF_INET, SOCK_DGRAM, 0),
+			RET_ALLOW);
+		assert_verdict(run_arch3(&def, AUDIT_ARCH_X86_64, SYS_socket, AF_INET6, SOCK_DGRAM,
+		                         IPPROTO_UDP),
+		               RET_ALLOW);
+		assert_verdict(run(&def, SYS_socket, AF_INET, SOCK_STREAM | fl), RET_ALLOW);
+		assert_verdict(run(&def, SYS_socket, AF_INET6, SOCK_STREAM), RET_ALLOW);
+		assert_verdict(run(&def, SYS_socket, AF_UNIX, SOCK_STREAM), RET_ALLOW);
+		assert_verdict(run(&def, SYS_socket, AF_NETLINK, SOCK_RAW), RET_ALLOW);
+	}
 
 	/* other ABIs are denied whatever the list says */
 	assert_verdict(run_arch(&def, AUDIT_ARCH_I386, 20 /* getpid */, 0, 0), RET_NOTIFY);

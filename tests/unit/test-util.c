@@ -515,6 +515,15 @@ static void test_streq_isempty(void **state)
 	assert_false(isempty("x"));
 }
 
+/* The published FNV-1a 64 test vectors: the pin tag must stay stable across builds. */
+static void test_fnv1a(void **state)
+{
+	(void)state;
+	assert_true(fnv1a("", 0) == 0xcbf29ce484222325ULL);
+	assert_true(fnv1a("a", 1) == 0xaf63dc4c8601ec8cULL);
+	assert_true(fnv1a("foobar", 6) == 0x85944171f73967e8ULL);
+}
+
 static void test_env_name_is_valid(void **state)
 {
 	(void)state;
@@ -551,6 +560,7 @@ int main(void)
 		cmocka_unit_test(test_strv),
 		cmocka_unit_test(test_streq_isempty),
 		cmocka_unit_test(test_env_name_is_valid),
+		cmocka_unit_test(test_fnv1a),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
