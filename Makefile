@@ -54,6 +54,7 @@ UNIT_TESTS := test-util test-profile test-seccomp test-env test-cgroup test-moun
 UNIT_BINS  := $(addprefix $(O)/tests/unit/,$(UNIT_TESTS))
 
 HELPER_BINS := $(O)/tests/escape/attack $(O)/tests/integration/probe
+BENCH_BINS  := $(O)/tests/bench/bench-connect
 
 .PHONY: all check test test-unit test-integration test-escape sanitize demo install \
 	clean bench format deps
@@ -120,20 +121,21 @@ $(O)/tests/integration/probe: tests/integration/probe.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -static $< -o $@
 
-build-tests: $(O)/nbwarden $(UNIT_BINS) $(HELPER_BINS)
+build-tests: $(O)/nbwarden $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS)
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_ENV   := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-# Everything this host can run, as CI runs it: the unit, integration and
-# escape tiers, then the unit and integration tiers again on an ASan+UBSan
-# build. Needs root; installs its own dependencies and test user first.
+# Everything this host can run, as CI runs it: the unit, integration,
+# escape and benchmark tiers, then the unit and integration tiers again on an
+# ASan+UBSan build. Needs root; installs its own dependencies and test user
+# first.
 test: deps
 	$(Q)$(MAKE) --no-print-directory build-tests
 	$(Q)$(MAKE) --no-print-directory O=$(O)/sanitize CFLAGS='$(SAN_FLAGS)' \
 		LDFLAGS='-fsanitize=address,undefined' build-tests
-	$(Q)$(SAN_ENV) tests/run-all.sh $(O):unit $(O):integration $(O):escape \
+	$(Q)$(SAN_ENV) tests/run-all.sh $(O):unit $(O):integration $(O):escape $(O):bench \
 		$(O)/sanitize:unit $(O)/sanitize:integration
 
 test-unit: $(UNIT_BINS)
@@ -175,8 +177,9 @@ format:
 demo: deps $(O)/nbwarden
 	$(Q)scripts/demo.sh $(O)/nbwarden
 
-bench: $(O)/nbwarden
+bench: $(O)/nbwarden $(HELPER_BINS) $(BENCH_BINS)
 	$(Q)scripts/bench-launch.sh $(O)/nbwarden
+	$(Q)scripts/bench-bpf.sh $(O)
 
 install: $(O)/nbwarden
 	install -D -m 0755 $(O)/nbwarden $(DESTDIR)$(PREFIX)/bin/nbwarden

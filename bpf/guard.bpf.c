@@ -100,8 +100,8 @@ static __always_inline struct nbw_stats *stats_of(__u64 cgid)
 	return bpf_map_lookup_elem(&stats_map, &cgid);
 }
 
-/* Reserve an event in the sandbox's ring, or count it as lost. */
-static __always_inline struct nbw_event *event_new(__u64 cgid, __u32 type)
+/* Reserve an event in the sandbox's ring (*ret_ring), or count it as lost. */
+static __always_inline struct nbw_event *event_new(__u64 cgid, __u32 type, void **ret_ring)
 {
 	struct nbw_stats *st;
 	struct nbw_event *e = NULL;
@@ -109,6 +109,7 @@ static __always_inline struct nbw_event *event_new(__u64 cgid, __u32 type)
 	__u64 id;
 
 	ring = bpf_map_lookup_elem(&ring_map, &cgid);
+	*ret_ring = ring;
 	if (ring)
 		e = bpf_ringbuf_reserve(ring, sizeof(*e), 0);
 	if (!e) {
@@ -127,6 +128,21 @@ static __always_inline struct nbw_event *event_new(__u64 cgid, __u32 type)
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	return e;
+}
+
+/*
+ * Hand an event to user space. Waking the supervisor for each one would cost
+ * an interrupt per event (on a paravirtualised guest, a hypercall): only a
+ * kill, or a ring filling up, wakes it; it drains the rest every 100 ms.
+ */
+static __always_inline void event_submit(void *ring, struct nbw_event *e)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (e->verdict == NBW_VERDICT_KILL ||
+	    bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) >= NBW_EVENT_RING_SIZE / 8)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
 }
 
 static __always_inline void count_denial(__u64 cgid, int exec)
@@ -198,7 +214,8 @@ static __always_inline int allowed(__u64 cgid, const __u8 addr[16], __u8 proto, 
 static __always_inline void emit_net(__u64 cgid, __u32 type, __u32 family, const __u8 addr[16],
                                      __u16 port, __u8 proto, __u8 verdict)
 {
-	struct nbw_event *e = event_new(cgid, type);
+	void *ring;
+	struct nbw_event *e = event_new(cgid, type, &ring);
 
 	if (!e)
 		return;
@@ -207,7 +224,13 @@ static __always_inline void emit_net(__u64 cgid, __u32 type, __u32 family, const
 	e->port = port;
 	e->proto = proto;
 	e->verdict = verdict;
-	bpf_ringbuf_submit(e, 0);
+	event_submit(ring, e);
+}
+
+/* The verdict on a network violation of the sandbox's own: [violations] network. */
+static __always_inline __u8 net_verdict(const struct nbw_policy *pol)
+{
+	return (pol->flags & NBW_NET_KILL) ? NBW_VERDICT_KILL : NBW_VERDICT_DENY;
 }
 
 static __always_inline __u8 sock_proto(struct bpf_sock_addr *ctx)
@@ -232,7 +255,7 @@ static __always_inline int egress_check(struct bpf_sock_addr *ctx, __u32 type, i
 	__u8 proto;
 	__u16 port;
 
-	if (!pol || !(pol->flags & NBW_NET_FILTER))
+	if (!pol || !(pol->flags & (NBW_NET_FILTER | NBW_NET_PRIVATE)))
 		return 1;
 	if (v6) {
 		__u32 ip6[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2],
@@ -244,7 +267,11 @@ static __always_inline int egress_check(struct bpf_sock_addr *ctx, __u32 type, i
 	}
 	proto = sock_proto(ctx);
 	port = bpf_ntohs((__u16)ctx->user_port);
-	if (allowed(cgid, addr, proto, port)) {
+	/*
+	 * In a private namespace the sandbox's own loopback is all there is, and
+	 * anything else could not be reached anyway: refused here, it is seen.
+	 */
+	if ((pol->flags & NBW_NET_PRIVATE) ? is_loopback(addr) : allowed(cgid, addr, proto, port)) {
 		if (pol->flags & NBW_NET_LOG_ALL)
 			emit_net(cgid, type, v6 ? AF_INET6 : AF_INET, addr, port, proto,
 			         NBW_VERDICT_ALLOW);
@@ -253,8 +280,7 @@ static __always_inline int egress_check(struct bpf_sock_addr *ctx, __u32 type, i
 	count_denial(cgid, 0);
 	if ((pol->flags & NBW_NET_KILL) && kill_in_sock_hooks)
 		bpf_send_signal(SIGKILL);
-	emit_net(cgid, type, v6 ? AF_INET6 : AF_INET, addr, port, proto,
-	         (pol->flags & NBW_NET_KILL) ? NBW_VERDICT_KILL : NBW_VERDICT_DENY);
+	emit_net(cgid, type, v6 ? AF_INET6 : AF_INET, addr, port, proto, net_verdict(pol));
 	return 0;
 }
 
@@ -307,7 +333,7 @@ static __always_inline int bind_check(struct bpf_sock_addr *ctx, int v6)
 	if ((pol->flags & NBW_NET_KILL) && kill_in_sock_hooks)
 		bpf_send_signal(SIGKILL);
 	emit_net(cgid, NBW_EV_BIND, v6 ? AF_INET6 : AF_INET, addr, port, sock_proto(ctx),
-	         (pol->flags & NBW_NET_KILL) ? NBW_VERDICT_KILL : NBW_VERDICT_DENY);
+	         net_verdict(pol));
 	return 0;
 }
 
@@ -337,7 +363,7 @@ int net_sock_create(struct bpf_sock *sk)
 	                                                         sk->protocol == IPPROTO_ICMPV6)))
 		return 1;
 	count_denial(cgid, 0);
-	emit_net(cgid, NBW_EV_SOCKET, sk->family, none, 0, (__u8)sk->protocol, NBW_VERDICT_DENY);
+	emit_net(cgid, NBW_EV_SOCKET, sk->family, none, 0, (__u8)sk->protocol, net_verdict(pol));
 	return 0;
 }
 
@@ -404,7 +430,7 @@ int net_egress(struct __sk_buff *skb)
 	if (family < 0 || proto == IPPROTO_TCP || proto == IPPROTO_UDP)
 		return 1;
 	count_denial(cgid, 0);
-	emit_net(cgid, NBW_EV_PACKET, family, daddr, 0, proto, NBW_VERDICT_DENY);
+	emit_net(cgid, NBW_EV_PACKET, family, daddr, 0, proto, net_verdict(pol));
 	return 0;
 }
 
@@ -437,7 +463,11 @@ int net_ingress(struct __sk_buff *skb)
 	family = packet_info(skb, &proto, saddr, daddr);
 	if (family < 0 || (pol->bind == NBW_BIND_LOOPBACK && is_loopback(daddr)))
 		return 1;
-	count_denial(cgid, 0);
+	/*
+	 * Someone else's attempt, not the sandbox's: logged, but neither
+	 * counted as a violation nor ever a reason to kill (that would let
+	 * anyone on the network end a sandbox).
+	 */
 	emit_net(cgid, NBW_EV_LISTEN, family, daddr, (__u16)sk->src_port, proto, NBW_VERDICT_DENY);
 	return 0;
 }
@@ -488,6 +518,7 @@ static __always_inline int guard(struct linux_binprm *bprm)
 	struct file *file;
 	struct nbw_event *e;
 	__u8 verdict;
+	void *ring;
 
 	if (!pol || !(pol->flags & NBW_EXEC_GUARD))
 		return 0;
@@ -504,14 +535,14 @@ static __always_inline int guard(struct linux_binprm *bprm)
 	} else if (!(pol->flags & NBW_EXEC_LOG_ALL)) {
 		return 0;
 	}
-	e = event_new(cgid, NBW_EV_EXEC);
+	e = event_new(cgid, NBW_EV_EXEC, &ring);
 	if (!e)
 		return 0;
 	e->verdict = verdict;
 	e->dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
 	e->ino = BPF_CORE_READ(file, f_inode, i_ino);
 	bpf_probe_read_kernel_str(e->path, sizeof(e->path), BPF_CORE_READ(bprm, filename));
-	bpf_ringbuf_submit(e, 0);
+	event_submit(ring, e);
 	return 0;
 }
 
@@ -547,6 +578,7 @@ static __always_inline int exec_exit(long ret)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct nbw_policy *pol;
 	struct nbw_event *e;
+	void *ring;
 	__u64 *ptr;
 
 	ptr = bpf_map_lookup_elem(&exec_args, &tid);
@@ -556,13 +588,13 @@ static __always_inline int exec_exit(long ret)
 		pol = bpf_map_lookup_elem(&policy_map, &cgid);
 		if (pol) {
 			count_denial(cgid, 1);
-			e = event_new(cgid, NBW_EV_EXEC_REFUSED);
+			e = event_new(cgid, NBW_EV_EXEC_REFUSED, &ring);
 			if (e) {
 				e->verdict = (pol->flags & NBW_EXEC_KILL) ? NBW_VERDICT_KILL
 				                                          : NBW_VERDICT_DENY;
 				bpf_probe_read_user_str(e->path, sizeof(e->path),
 				                        (const char *)*ptr);
-				bpf_ringbuf_submit(e, 0);
+				event_submit(ring, e);
 			}
 		}
 	}

@@ -25,6 +25,7 @@
 #define NBW_EXEC_LOG_ALL (1U << 3) /* log allowed execs too */
 #define NBW_NET_KILL     (1U << 4) /* [violations] network = kill */
 #define NBW_EXEC_KILL    (1U << 5) /* [violations] exec = kill */
+#define NBW_NET_PRIVATE  (1U << 6) /* mode = none: only the sandbox's own loopback is there */
 
 /* struct nbw_policy.bind */
 #define NBW_BIND_LOOPBACK 0

@@ -11,7 +11,7 @@
 #      events/s with zero unaccounted loss).
 #
 # Usage: scripts/bench-bpf.sh [BUILD_DIR] [CONNECTS_PER_ROUND] [EVENTS] [RUNS]
-#   defaults: build 2000 1000000 3
+#   defaults: build 2000 1000000 3; CONNECTS_PER_ROUND 0 skips (a), EVENTS 0 skips (b)
 # Exits non-zero when an event is unaccounted for or a step fails (not when a
 # goal is missed: the figures are printed with "met" or "missed").
 set -eu
@@ -27,10 +27,13 @@ for f in "$nbw" "$build/tests/bench/bench-connect" "$build/tests/escape/attack";
 done
 [ "$(id -u)" = 0 ] || { echo "bench-bpf.sh: needs root (cgroups, eBPF)" >&2; exit 1; }
 
-echo "== (a) connect() latency, hooks vs no hooks"
-"$build/tests/bench/bench-connect" "$calls"
+if [ "$calls" != 0 ]; then
+	echo "== (a) connect() latency, hooks vs no hooks"
+	"$build/tests/bench/bench-connect" "$calls"
+	echo
+fi
+[ "$events" = 0 ] && exit 0
 
-echo
 echo "== (b) event throughput to the JSON log"
 work=$(mktemp -d /var/cache/nbwarden-bench.XXXXXX)
 parent=nbwarden-bench-$$

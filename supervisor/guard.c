@@ -5,6 +5,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/magic.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -31,21 +32,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
 
 /* ------------------------------------------------------------------------ */
 /* plan (pure) */
-
-static bool prefix_contains(const uint8_t a[16], uint8_t alen, const uint8_t b[16])
-{
-	int full = alen / 8, rest = alen % 8;
-
-	if (memcmp(a, b, (size_t)full) != 0)
-		return false;
-	if (rest) {
-		uint8_t mask = (uint8_t)(0xff << (8 - rest));
-
-		if ((a[full] & mask) != (b[full] & mask))
-			return false;
-	}
-	return true;
-}
 
 static void mask_addr(uint8_t a[16], uint8_t len)
 {
@@ -83,41 +69,105 @@ static size_t merge_ranges(struct nbw_port_range *r, size_t n)
 	return out + 1;
 }
 
+/* A rule's prefix with its host bits cleared, and where the rule came from. */
+struct keyed_rule {
+	uint8_t addr[16];
+	uint8_t prefix;
+	uint32_t idx;
+};
+
+static int keyed_cmp(const struct keyed_rule *a, uint8_t prefix, const uint8_t addr[16])
+{
+	if (a->prefix != prefix)
+		return a->prefix < prefix ? -1 : 1;
+	return memcmp(a->addr, addr, 16);
+}
+
+static int keyed_sort_cmp(const void *x, const void *y)
+{
+	const struct keyed_rule *a = x, *b = y;
+	int r = keyed_cmp(a, b->prefix, b->addr);
+
+	if (r)
+		return r;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+/* First element of the sorted array with this (prefix, address), or n. */
+static size_t keyed_find(const struct keyed_rule *k, size_t n, uint8_t prefix,
+                         const uint8_t addr[16])
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (keyed_cmp(&k[mid], prefix, addr) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && keyed_cmp(&k[lo], prefix, addr) == 0 ? lo : n;
+}
+
+/*
+ * One trie entry per distinct prefix, in the order the rules first name
+ * them. An entry holds the port ranges of every rule whose prefix contains
+ * it (the trie answers with the longest match only), so for each prefix the
+ * rules are looked up by each shorter prefix length in use: with the rules
+ * sorted by (length, masked address) that is a binary search per length.
+ */
 int guard_plan_net(struct guard_plan *p, uint64_t cgid, const struct guard_net_rule *rules,
                    size_t n, char **ret_error)
 {
 	_cleanup_free_ struct nbw_port_range *tmp = NULL;
+	_cleanup_free_ struct keyed_rule *keyed = NULL;
+	bool used_len[129] = {false};
 
 	*ret_error = NULL;
 	if (n == 0)
 		return 0;
 	tmp = calloc(n, sizeof(*tmp));
+	keyed = calloc(n, sizeof(*keyed));
 	p->trie_keys = calloc(n, sizeof(*p->trie_keys));
 	p->trie_values = calloc(n, sizeof(*p->trie_values));
-	if (!tmp || !p->trie_keys || !p->trie_values)
+	if (!tmp || !keyed || !p->trie_keys || !p->trie_values)
 		return -ENOMEM;
 	p->n_trie = 0;
 
 	for (size_t i = 0; i < n; i++) {
+		memcpy(keyed[i].addr, rules[i].addr, 16);
+		mask_addr(keyed[i].addr, rules[i].prefix);
+		keyed[i].prefix = rules[i].prefix;
+		keyed[i].idx = (uint32_t)i;
+		used_len[rules[i].prefix] = true;
+	}
+	qsort(keyed, n, sizeof(*keyed), keyed_sort_cmp);
+
+	for (size_t i = 0; i < n; i++) {
 		uint8_t addr[16];
-		size_t k, nr = 0;
-		bool seen = false;
+		size_t at, nr = 0;
 
 		memcpy(addr, rules[i].addr, 16);
 		mask_addr(addr, rules[i].prefix);
-		/* one entry per distinct prefix */
-		for (size_t j = 0; j < p->n_trie && !seen; j++)
-			seen = p->trie_keys[j].prefixlen == 64u + rules[i].prefix &&
-			       memcmp(p->trie_keys[j].data + 8, addr, 16) == 0;
-		if (seen)
-			continue;
-		/* every rule whose prefix contains this one applies here too */
-		for (k = 0; k < n; k++)
-			if (rules[k].prefix <= rules[i].prefix &&
-			    prefix_contains(rules[k].addr, rules[k].prefix, addr))
-				tmp[nr++] = (struct nbw_port_range){.lo = rules[k].port_lo,
-				                                    .hi = rules[k].port_hi,
-				                                    .protos = rules[k].protos};
+		at = keyed_find(keyed, n, rules[i].prefix, addr);
+		if (at == n || keyed[at].idx != i)
+			continue; /* an earlier rule named this prefix */
+		for (unsigned len = 0; len <= rules[i].prefix; len++) {
+			uint8_t outer[16];
+
+			if (!used_len[len])
+				continue;
+			memcpy(outer, addr, 16);
+			mask_addr(outer, (uint8_t)len);
+			for (at = keyed_find(keyed, n, (uint8_t)len, outer);
+			     at < n && keyed_cmp(&keyed[at], (uint8_t)len, outer) == 0; at++) {
+				const struct guard_net_rule *r = &rules[keyed[at].idx];
+
+				tmp[nr++] = (struct nbw_port_range){
+					.lo = r->port_lo, .hi = r->port_hi, .protos = r->protos};
+			}
+		}
 		nr = merge_ranges(tmp, nr);
 		if (nr > NBW_PORT_RANGES) {
 			if (asprintf(
@@ -169,8 +219,7 @@ struct nbw_policy guard_policy_from_profile(const struct profile *p)
 {
 	struct nbw_policy pol = {.flags = NBW_EXEC_GUARD};
 
-	if (p->net_mode == NET_MODE_HOST)
-		pol.flags |= NBW_NET_FILTER;
+	pol.flags |= p->net_mode == NET_MODE_HOST ? NBW_NET_FILTER : NBW_NET_PRIVATE;
 	if (p->net_log == LOG_ALL)
 		pol.flags |= NBW_NET_LOG_ALL;
 	if (p->exec_log == LOG_ALL)
@@ -439,6 +488,7 @@ static const char *const exec_refused_progs[] = {"exec_enter_execve", "exec_ente
 struct guard {
 	char dir[128]; /* GUARD_PIN_ROOT/<tag> */
 	int map_fd[_M_MAX];
+	int users_fd; /* <dir>/users, locked shared while this build is in use */
 	bool kill_in_hook;
 };
 
@@ -703,6 +753,39 @@ static const char *object_tag(char buf[static 17])
 	return buf;
 }
 
+/*
+ * Take this build's "in use" lock (shared; another build retiring this one
+ * takes it exclusively, see retire_builds()). If a retirement removed the
+ * directory meanwhile, it is made again, and the setup starts from scratch.
+ */
+static int lock_users(struct guard *g)
+{
+	char path[256];
+	int r;
+
+	r = pin_path(path, sizeof(path), g, "users", "");
+	if (r < 0)
+		return r;
+	for (int attempt = 0; attempt < 3; attempt++) {
+		_cleanup_close_ int fd = -1;
+		struct stat a, b;
+
+		r = mkdir_p(path, 0700);
+		if (r < 0)
+			return r;
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT)
+			continue;
+		if (fd < 0 || flock(fd, LOCK_SH) < 0)
+			return -errno;
+		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino) {
+			g->users_fd = TAKE_FD(fd);
+			return 0;
+		}
+	}
+	return -EAGAIN;
+}
+
 int guard_open(int parent_fd, uint64_t parent_id, struct guard **ret, char **ret_error)
 {
 	_cleanup_close_ int lock = -1;
@@ -723,9 +806,10 @@ int guard_open(int parent_fd, uint64_t parent_id, struct guard **ret, char **ret
 		return -ENOMEM;
 	for (int i = 0; i < _M_MAX; i++)
 		g->map_fd[i] = -1;
+	g->users_fd = -1;
 	snprintf(g->dir, sizeof(g->dir), "%s/%s", GUARD_PIN_ROOT, object_tag(tag));
 
-	r = mkdir_p(g->dir, 0700);
+	r = lock_users(g);
 	if (r >= 0) {
 		lock = open(g->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (lock < 0 || flock(lock, LOCK_EX) < 0)
@@ -779,6 +863,7 @@ void guard_close(struct guard *g)
 		return;
 	for (int i = 0; i < _M_MAX; i++)
 		safe_close(g->map_fd[i]);
+	safe_close(g->users_fd);
 	free(g);
 }
 
@@ -946,6 +1031,92 @@ static int sweep_links(struct guard *g, int cgroup_mount_fd)
 	return (int)n;
 }
 
+/* Remove a bpffs directory tree of pins (at most a few levels deep). */
+static void remove_tree(int parent, const char *name, int depth)
+{
+	_cleanup_(closedirp) DIR *d = NULL;
+	struct dirent *de;
+	int fd;
+
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		if (de->d_type == DT_DIR && depth > 0)
+			remove_tree(dirfd(d), de->d_name, depth - 1);
+		else
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	}
+	(void)unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+/* Does a build still enforce anything: a policy entry whose cgroup exists? */
+static bool build_in_use(const char *tag, int cgroup_mount_fd)
+{
+	_cleanup_close_ int map = -1;
+	char path[PATH_MAX];
+	uint64_t key, next, *prev = NULL;
+	int n;
+
+	n = snprintf(path, sizeof(path), "%s/%s/maps/%s", GUARD_PIN_ROOT, tag, map_names[M_POLICY]);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return true;
+	map = bpf_obj_get(path);
+	if (map < 0)
+		return errno != ENOENT; /* in doubt, it is in use */
+	while (bpf_map_get_next_key(map, prev, &next) == 0) {
+		if (cgroup_exists(cgroup_mount_fd, next))
+			return true;
+		key = next;
+		prev = &key;
+	}
+	return false;
+}
+
+/*
+ * Detach and unpin the programs of other builds (an upgrade, a rebuild)
+ * that no supervisor uses and no sandbox needs any more: left alone, every
+ * build since boot would stay attached, each adding its hooks to every
+ * connect() and exec. A supervisor holds its build's "users" lock for its
+ * whole run; a build directory without one is not touched.
+ */
+static int retire_builds(struct guard *g, int cgroup_mount_fd)
+{
+	_cleanup_(closedirp) DIR *root = opendir(GUARD_PIN_ROOT);
+	const char *ours = strrchr(g->dir, '/') + 1;
+	struct dirent *de;
+	int n = 0;
+
+	if (!root)
+		return 0;
+	while ((de = readdir(root))) {
+		_cleanup_close_ int dir = -1, users = -1;
+
+		if (de->d_type != DT_DIR || strlen(de->d_name) != 16 ||
+		    strspn(de->d_name, "0123456789abcdef") != 16 || streq(de->d_name, ours))
+			continue;
+		dir = openat(dirfd(root), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dir < 0)
+			continue;
+		users = openat(dir, "users", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		/* in use, being set up, or still enforcing for a sandbox: not now */
+		if (users < 0 || flock(users, LOCK_EX | LOCK_NB) < 0 ||
+		    flock(dir, LOCK_EX | LOCK_NB) < 0 || build_in_use(de->d_name, cgroup_mount_fd))
+			continue;
+		log_debug("retiring the eBPF programs of build %s", de->d_name);
+		remove_tree(dirfd(root), de->d_name, 3);
+		n++;
+	}
+	return n;
+}
+
 int guard_sweep(struct guard *g, int cgroup_mount_fd)
 {
 	uint64_t key, next, stale[64];
@@ -970,5 +1141,5 @@ int guard_sweep(struct guard *g, int cgroup_mount_fd)
 		(void)bpf_map_delete_elem(g->map_fd[M_RING], &stale[i]);
 		(void)bpf_map_delete_elem(g->map_fd[M_STATS], &stale[i]);
 	}
-	return (int)n + sweep_links(g, cgroup_mount_fd);
+	return (int)n + sweep_links(g, cgroup_mount_fd) + retire_builds(g, cgroup_mount_fd);
 }

@@ -6,9 +6,11 @@
  * Everything lives under /sys/fs/bpf/nbwarden/<tag>, <tag> naming the build of
  * the programs, so that a new nbwarden never mixes its maps with an older
  * one's: maps/ and progs/ (the loaded object), links/global/ (the exec
- * tracing programs) and links/<cgroup id>/ (the cgroup hooks, attached to a
- * sandboxes' parent cgroup). Pins keep the programs enforcing after nbwarden
- * exits or is killed; the next nbwarden reuses them instead of attaching again.
+ * tracing programs), links/<cgroup id>/ (the cgroup hooks, attached to a
+ * sandboxes' parent cgroup), ready (set up completely) and users/ (locked
+ * shared by every supervisor of the build while it runs). Pins keep the
+ * programs enforcing after nbwarden exits or is killed; the next nbwarden
+ * reuses them instead of attaching again.
  *
  * The compile step (guard_plan_*) is pure: it turns resolved network rules
  * and exec inodes into map entries.
@@ -103,8 +105,9 @@ int guard_read_stats(const struct guard *g, uint64_t cgid, struct nbw_stats *ret
 
 /*
  * Remove the entries of sandboxes whose cgroup no longer exists (their
- * supervisor was killed), and detach from parent cgroups that were removed.
- * cgroup_mount_fd is an fd of the cgroup2 mount. Returns how many went.
+ * supervisor was killed), detach from parent cgroups that were removed, and
+ * retire other builds' programs that nothing uses any more. cgroup_mount_fd
+ * is an fd of the cgroup2 mount. Returns how many went.
  */
 int guard_sweep(struct guard *g, int cgroup_mount_fd);
 

@@ -535,7 +535,7 @@ static void handle_notification(struct supervisor *s, struct seccomp_notif *req,
 	/* with action = kill the caller stays blocked until the kill below ends it */
 
 	seccomp_describe_syscall(req->data.arch, req->data.nr, name, sizeof(name));
-	snprintf(key, sizeof(key), "syscall %s", name);
+	snprintf(key, sizeof(key), "syscall-denied %s", name);
 	if (repeats_note(&s->repeats, key, "syscall-denied")) {
 		json_t *ev = event_new("alert", "intrusion_detection", "denied", "syscall-denied",
 		                       "failure");
@@ -582,7 +582,10 @@ static const char *guard_rule(const struct supervisor *s, const struct nbw_event
 	switch (e->type) {
 	case NBW_EV_CONNECT:
 	case NBW_EV_SENDMSG:
-		return "network.allow";
+		/* in a private namespace it is the mode, not a missing rule, that refuses */
+		return e->verdict != NBW_VERDICT_ALLOW && s->gplan.policy.flags & NBW_NET_PRIVATE
+		               ? "network.mode"
+		               : "network.allow";
 	case NBW_EV_BIND:
 	case NBW_EV_LISTEN:
 		return "network.bind";
@@ -595,18 +598,25 @@ static const char *guard_rule(const struct supervisor *s, const struct nbw_event
 	}
 }
 
-/* What makes two events "similar" for aggregation. */
-static void guard_event_key(const struct nbw_event *e, char *buf, size_t size)
+/*
+ * What makes two events "similar" for aggregation, as the summaries show it
+ * (nbwarden.similar): with the action, the verdict and what was refused.
+ */
+static void guard_event_key(const struct nbw_event *e, const char *action, char *buf, size_t size)
 {
+	static const char *const verdicts[] = {"allow", "deny", "kill"};
+	const char *verdict = e->verdict < ELEMENTSOF(verdicts) ? verdicts[e->verdict] : "deny";
+	bool v4 = memcmp(e->addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0;
 	char addr[INET6_ADDRSTRLEN] = "";
 
 	if (e->type == NBW_EV_EXEC || e->type == NBW_EV_EXEC_REFUSED) {
-		snprintf(buf, size, "%u %u %.*s", e->type, e->verdict, (int)sizeof(e->path) - 1,
+		snprintf(buf, size, "%s %s %.*s", action, verdict, (int)sizeof(e->path) - 1,
 		         e->path);
 		return;
 	}
-	inet_ntop(AF_INET6, e->addr, addr, sizeof(addr));
-	snprintf(buf, size, "%u %u %s %u %u", e->type, e->verdict, addr, e->port, e->proto);
+	inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? e->addr + 12 : e->addr, addr, sizeof(addr));
+	snprintf(buf, size, "%s %s %s port %u protocol %u", action, verdict, addr, e->port,
+	         e->proto);
 }
 
 static void kill_for_violation(struct supervisor *s, const struct nbw_event *e)
@@ -620,8 +630,20 @@ static void kill_for_violation(struct supervisor *s, const struct nbw_event *e)
 		return;
 	}
 	inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? e->addr + 12 : e->addr, addr, sizeof(addr));
-	kill_sandbox(s, "violations.network", "%s %s port %u denied",
-	             e->type == NBW_EV_BIND ? "bind to" : "connection to", addr, e->port);
+	switch (e->type) {
+	case NBW_EV_SOCKET:
+		kill_sandbox(s, "violations.network", "%s socket (protocol %u) refused",
+		             e->family == AF_INET6 ? "an IPv6 raw or ping" : "a raw or ping",
+		             e->proto);
+		break;
+	case NBW_EV_PACKET:
+		kill_sandbox(s, "violations.network", "protocol %u packet to %s dropped", e->proto,
+		             addr);
+		break;
+	default:
+		kill_sandbox(s, "violations.network", "%s %s port %u denied",
+		             e->type == NBW_EV_BIND ? "bind to" : "connection to", addr, e->port);
+	}
 }
 
 static int on_guard_event(void *ctx, void *data, size_t size)
@@ -638,7 +660,7 @@ static int on_guard_event(void *ctx, void *data, size_t size)
 	if (!action)
 		return 0;
 	/* cheap first: in a flood, most events are only counted */
-	guard_event_key(e, key, sizeof(key));
+	guard_event_key(e, action, key, sizeof(key));
 	if (repeats_note(&s->repeats, key, action)) {
 		ev = event_from_guard(e, guard_rule(s, e), s->boot_to_real_ns);
 		(void)events_emit(s->ev, ev);
@@ -773,7 +795,7 @@ static void summary_event(void *ctx, const struct repeat *k, uint64_t n)
 	(void)events_emit(s->ev, ev);
 }
 
-/* Every TICK_USEC while budgets apply: cpu_time, io_bytes, runaway; and summaries. */
+/* Every TICK_USEC: the budgets (cpu_time, io_bytes, runaway), counters and summaries. */
 static void tick(struct supervisor *s)
 {
 	const struct profile_limits *l = &s->plan->profile->limits;
@@ -783,6 +805,9 @@ static void tick(struct supervisor *s)
 	if (read(s->tickfd, &expirations, sizeof(expirations)) != sizeof(expirations))
 		expirations = 1;
 	s->ticks += expirations;
+	/* the kernel wakes us only for kills and a filling ring: the rest waits for this */
+	if (s->ring)
+		(void)ring_buffer__consume(s->ring);
 	if (s->ticks % SUMMARY_TICKS < expirations)
 		repeats_flush(&s->repeats, summary_event, s);
 	settle_pending_exec_kill(s, false);
@@ -809,16 +834,14 @@ static void tick(struct supervisor *s)
 		             format_size(l->io_bytes, buf));
 }
 
+/* Always, budgets or not: the suppression summaries and the counters need it too. */
 static int arm_tick(struct supervisor *s)
 {
-	const struct profile_limits *l = &s->plan->profile->limits;
 	struct itimerspec its = {
 		.it_interval.tv_nsec = (long)(TICK_USEC * 1000),
 		.it_value.tv_nsec = (long)(TICK_USEC * 1000),
 	};
 
-	/* always: the suppression summaries and the counters need it too */
-	(void)l;
 	s->tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (s->tickfd < 0 || timerfd_settime(s->tickfd, 0, &its, NULL) < 0)
 		return -errno;
@@ -1232,12 +1255,12 @@ int run_main(const struct run_options *o)
 			json_object_set_new(ev, "message", json_string(s.setup_what));
 			(void)events_emit(s.ev, ev);
 		}
-	} else if (!s.kill_reason) {
-		emit_lifecycle(&s, "end", "sandbox-exit", "success", code);
 	} else {
-		emit_lifecycle(&s, "end", "sandbox-exit", "failure", code);
+		/* what was only counted, then the exit: the last event of a sandbox */
+		repeats_flush(&s.repeats, summary_event, &s);
+		emit_lifecycle(&s, "end", "sandbox-exit", s.kill_reason ? "failure" : "success",
+		               code);
 	}
-	repeats_flush(&s.repeats, summary_event, &s);
 	if (s.show_stats)
 		print_stats(&s);
 	goto out;

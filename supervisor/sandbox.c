@@ -40,6 +40,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -244,49 +245,93 @@ static int spawn_command(const struct sandbox_plan *p, pid_t *ret_pid)
 static const int forwarded[] = {SIGINT,  SIGTERM, SIGHUP,   SIGQUIT,
                                 SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
 
-/* PID 1: forward signals to the command, reap everything, report the command's status. */
+/*
+ * The supervisor is gone (killed, crashed): its end of sock closed. Ask the
+ * command to finish, and leave (ending the sandbox) after SANDBOX_ORPHAN_GRACE_MS
+ * at the latest. Every restriction holds meanwhile: the eBPF programs are
+ * pinned, not held by the supervisor, and a call the seccomp filter would
+ * have reported fails with ENOSYS once nobody listens.
+ */
+static int start_orphan_grace(pid_t cmd)
+{
+	struct itimerspec its = {
+		.it_value.tv_sec = SANDBOX_ORPHAN_GRACE_MS / 1000,
+		.it_value.tv_nsec = SANDBOX_ORPHAN_GRACE_MS % 1000 * 1000000L,
+	};
+	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+
+	kill(cmd, SIGTERM);
+	if (tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) < 0)
+		_exit(0); /* no timer: no grace */
+	return tfd;
+}
+
+/*
+ * PID 1: forward signals to the command, reap everything, report the
+ * command's status; watch the supervisor.
+ */
 static _Noreturn void init_loop(int sock, pid_t cmd)
 {
+	struct pollfd pfd[3] = {{.events = POLLIN}, {.fd = sock, .events = POLLIN}, {.fd = -1}};
 	sigset_t mask;
-	int sfd, status = 0;
+	int status = 0;
 	bool cmd_running = true;
 
 	sigemptyset(&mask);
 	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
 		sigaddset(&mask, forwarded[i]);
 	sigaddset(&mask, SIGCHLD);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (sfd < 0) {
+	pfd[0].fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (pfd[0].fd < 0) {
 		/* cannot supervise: take the command down with us */
 		kill(cmd, SIGKILL);
 		send_msg(sock, SANDBOX_MSG_SETUP_FAILED, errno, STEP_COMMAND, "init: signalfd");
 		_exit(125);
 	}
+	/* from here the socket, not SIGKILL, tells of the supervisor's death (see above) */
+	if (prctl(PR_SET_PDEATHSIG, 0) < 0)
+		_exit(0);
 	while (cmd_running) {
 		struct signalfd_siginfo si;
-		ssize_t n = read(sfd, &si, sizeof(si));
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n != sizeof(si))
+		if (poll(pfd, ELEMENTSOF(pfd), -1) < 0) {
+			if (errno == EINTR)
+				continue;
 			break;
-		if (si.ssi_signo != SIGCHLD) {
-			kill(cmd, (int)si.ssi_signo);
-			continue;
 		}
-		for (;;) {
-			int st;
-			pid_t pid = waitpid(-1, &st, WNOHANG);
+		if (pfd[2].revents & POLLIN)
+			break; /* the grace is over */
+		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			char c;
+			ssize_t n = recv(sock, &c, sizeof(c), MSG_DONTWAIT);
 
-			if (pid <= 0)
-				break;
-			if (pid == cmd) {
-				status = st;
-				cmd_running = false;
+			/* nothing is sent to init any more: readable means closed */
+			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+				pfd[1].fd = -1;
+				pfd[2].fd = start_orphan_grace(cmd);
+				pfd[2].events = POLLIN;
+			}
+		}
+		while (read(pfd[0].fd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo != SIGCHLD) {
+				kill(cmd, (int)si.ssi_signo);
+				continue;
+			}
+			for (;;) {
+				int st;
+				pid_t pid = waitpid(-1, &st, WNOHANG);
+
+				if (pid <= 0)
+					break;
+				if (pid == cmd) {
+					status = st;
+					cmd_running = false;
+				}
 			}
 		}
 	}
-	send_msg(sock, SANDBOX_MSG_EXITED, 0, status, NULL);
+	if (pfd[1].fd >= 0)
+		send_msg(sock, SANDBOX_MSG_EXITED, 0, status, NULL);
 	/* Leaving: the kernel kills whatever is left in the pid namespace. */
 	_exit(0);
 }

@@ -56,6 +56,13 @@ struct sandbox_msg {
  * while the sandbox built its mounts (loopback up, supplementary groups).
  * The sandbox waits for it before changing identity; error != 0 aborts.
  */
+/*
+ * How long a sandbox outlives a supervisor that died without tearing it down
+ * (SIGKILL, crash): init sends the command SIGTERM at once, and ends the
+ * sandbox when it exits or this has passed.
+ */
+#define SANDBOX_ORPHAN_GRACE_MS 2000
+
 #define SANDBOX_MAX_GROUPS 4096
 
 struct sandbox_go {

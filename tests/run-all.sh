@@ -2,9 +2,9 @@
 # Run nbwarden's test tiers and print one closing line:
 #   N passed, N failed, N skipped
 # Usage: tests/run-all.sh [[BUILD:]TIER ...]
-#   TIER is unit, integration or escape (default: all three); BUILD is a build
+#   TIER is unit, integration, escape or bench (default: the first three); BUILD is a build
 #   directory (default: $O, or build), e.g. "build/sanitize:unit".
-# The integration and escape tiers need root.
+# The integration, escape and bench tiers need root.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -78,7 +78,7 @@ for spec in "${tiers[@]}"; do
 	echo "### $tier tier, build $build"
 	case "$tier" in
 	unit) run_unit ;;
-	integration | escape)
+	integration | escape | bench)
 		for script in "$top"/tests/"$tier"/test_*.py; do
 			run_py "$tier: $(basename "$script" .py)" "$script"
 		done

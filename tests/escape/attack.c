@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -675,6 +677,34 @@ static int a_listen_any(void)
 	return 0;
 }
 
+/* ARG1 denied unshare() calls in a row: a storm of seccomp notifications. */
+static int a_syscall_flood(void)
+{
+	long n = arg1 ? atol(arg1) : 1000, denials = 0;
+
+	for (long i = 0; i < n; i++)
+		if (unshare(CLONE_NEWUSER) < 0 && errno == EPERM)
+			denials++;
+	printf("denials=%ld\n", denials);
+	return 0;
+}
+
+/* Connect to the host's abstract unix socket ARG1 (shared under mode = host). */
+static int a_abstract_unix(void)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	size_t n = strlen(arg1 ? arg1 : "");
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || n == 0 || n + 1 > sizeof(a.sun_path))
+		return denied(fd < 0 ? errno : EINVAL);
+	memcpy(a.sun_path + 1, arg1, n); /* sun_path[0] = 0: abstract */
+	if (connect(fd, (struct sockaddr *)&a,
+	            (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) < 0)
+		return denied(errno);
+	return allowed("connected to the host's abstract socket");
+}
+
 struct attack {
 	const char *name;
 	int (*fn)(void);
@@ -740,6 +770,8 @@ static const struct attack attacks[] = {
 	{"listen-any", a_listen_any},
 	{"connect-flood", a_connect_flood},
 	{"udplite-send", a_udplite_send},
+	{"abstract-unix", a_abstract_unix},
+	{"syscall-flood", a_syscall_flood},
 };
 
 int main(int argc, char **argv)

@@ -228,6 +228,36 @@ def raw_ping_and_packet_sockets(env):
               r.events)
 
 
+def landlock_abi():
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    # landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION)
+    return libc.syscall(444, None, 0, 1)
+
+
+@test
+def host_abstract_unix_socket(env):
+    # mode = host shares the host's network namespace, and with it the
+    # abstract unix socket namespace (D-Bus, X11, container runtimes...)
+    import socket
+    name = "nbwtest-abstract-%d" % os.getpid()
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind("\0" + name)
+    srv.listen(1)
+    try:
+        r = env.run([env.attack, "abstract-unix", name], profile=env.profile(NET))
+        if landlock_abi() >= 6:
+            check(denied_with(r, ["EPERM"]), "reached the host's abstract socket", r)
+        else:
+            # documented gap (nbwarden(8), SECURITY): no Landlock scoping before ABI 6
+            check("result=ALLOWED" in r.out, "expected the documented gap", r)
+        # a private network namespace has its own abstract namespace
+        r = env.run([env.attack, "abstract-unix", name])
+        check(denied_with(r, ["ECONNREFUSED", "ENOENT"]), "mode = none reached the host", r)
+    finally:
+        srv.close()
+
+
 @test
 def public_bind(env):
     prof = env.profile(NET)

@@ -318,6 +318,45 @@ static int cmd_cat(void)
 	return n < 0;
 }
 
+/* One TCP connect to 127.0.0.2:port: "ok", "refused" (it got there) or the errno name. */
+static const char *try_connect(int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), r;
+
+	if (fd < 0)
+		return "socket-failed";
+	inet_pton(AF_INET, "127.0.0.2", &a.sin_addr);
+	r = connect(fd, (struct sockaddr *)&a, sizeof(a));
+	close(fd);
+	if (r == 0)
+		return "ok";
+	return errno == EPERM ? "EPERM" : errno == ECONNREFUSED ? "refused" : "error";
+}
+
+/*
+ * Every 50 ms for at most SECONDS, connect to an allowed and a denied port of
+ * 127.0.0.2 and print both outcomes, numbered; SIGTERM is ignored, so this
+ * goes on while nbwarden's init waits out its grace after losing the
+ * supervisor.
+ */
+static int cmd_net_watch(int allowed, int denied, int seconds)
+{
+	signal(SIGTERM, SIG_IGN);
+	printf("ready\n");
+	for (int i = 0; i < seconds * 20; i++) {
+		const char *a = try_connect(allowed);
+
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		printf("%d t=%lld.%06ld allowed=%s denied=%s\n", i, (long long)now.tv_sec,
+		       now.tv_nsec / 1000, a, try_connect(denied));
+		usleep(50000);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -352,6 +391,8 @@ int main(int argc, char **argv)
 		return cmd_list(argv[2]);
 	if (!strcmp(argv[1], "net"))
 		return cmd_net();
+	if (!strcmp(argv[1], "net-watch") && argc > 4)
+		return cmd_net_watch(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
 	if (!strcmp(argv[1], "spin")) {
 		time_t end = time(NULL) + (argc > 2 ? atoi(argv[2]) : 60);
 		volatile unsigned long x = 0;

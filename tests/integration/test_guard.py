@@ -7,6 +7,7 @@ are started by the tests on loopback addresses (127.0.0.x, ::1) or in a
 network namespace the test creates.
 """
 
+import fcntl
 import glob
 import json
 import os
@@ -18,12 +19,13 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from nbwtest import (NBW, Result, Skip, check, main, pid_alive, read_events,  # noqa: E402
-                     read_line, test, wait_for)
+from nbwtest import (BUILD, GUARD_ROOT, NBW, Result, Skip, check, main, pid_alive,  # noqa: E402
+                     populated, read_events, read_line, test, wait_for)
 
 HOST_NET = "[network]\nmode = host\n"
 DENY_EXEC = "[violations]\nexec = deny\n"
-LAUNCHES = int(os.environ.get("NBW_LAUNCHES", "1000"))
+# 1000 sequential launches; a quarter on the ASan build (each launch is ~5x slower)
+LAUNCHES = int(os.environ.get("NBW_LAUNCHES", "250" if "sanitize" in BUILD else "1000"))
 
 
 class Listener:
@@ -112,6 +114,46 @@ def tcp_and_udp_allow_and_deny(env):
         check("DENIED errno=EPERM" in r.out, "127.0.0.1 reachable without a rule", r)
     finally:
         l.close()
+
+
+@test
+def network_log_all(env):
+    l = Listener("127.0.0.2")
+    try:
+        rules = ("127.0.0.2 tcp %d" % l.port, "127.0.0.2 udp %d" % l.uport)
+        quiet = net_profile(env, *rules)
+        loud = net_profile(env, *rules, extra="log = all\n")
+        for attack, port, action in (("connect", l.port, "network-connect-allowed"),
+                                     ("udp-send", l.uport, "network-send-allowed")):
+            r = env.run([env.attack, attack, "127.0.0.2", str(port)], profile=loud)
+            ev = events_with(r, action)
+            check("result=ALLOWED" in r.out and ev and
+                  ev[0]["destination"] == {"ip": "127.0.0.2", "port": port} and
+                  ev[0]["nbwarden"]["verdict"] == "allow" and
+                  ev[0]["event"]["outcome"] == "success", "no %s event" % action, r)
+            r = env.run([env.attack, attack, "127.0.0.2", str(port)], profile=quiet)
+            check("result=ALLOWED" in r.out and not events_with(r, action),
+                  "%s logged without log = all" % action, r.events)
+    finally:
+        l.close()
+
+
+@test
+def private_namespace_attempts_logged(env):
+    # mode = none: nothing outside exists, but an attempt to reach it is
+    # refused by the hook (EPERM, not ENETUNREACH) and so becomes an event
+    prof = env.profile("")
+    for attack, action in (("connect", "network-connect-denied"),
+                           ("udp-send", "network-send-denied")):
+        r = env.run([env.attack, attack, "192.0.2.1", "443"], profile=prof)
+        check("DENIED errno=EPERM" in r.out, "%s outside a private namespace" % attack, r)
+        ev = events_with(r, action)
+        check(ev and ev[0]["destination"] == {"ip": "192.0.2.1", "port": 443} and
+              ev[0]["nbwarden"]["rule"] == "network.mode", "no %s event" % action, r.events)
+    # its own loopback is the sandbox's to use
+    r = env.run([env.attack, "connect", "127.0.0.1", "9"], profile=prof)
+    check("reached the destination" in r.out and not events_with(r, "network-connect-denied"),
+          "own loopback refused in mode = none", r)
 
 
 @test
@@ -211,7 +253,9 @@ def listener_on_public_address_unreachable(env):
         sh("ip", "link", "set", veth, "up")
         sh("ip", "-n", ns, "addr", "add", "10.213.7.2/30", "dev", "eth0")
         sh("ip", "-n", ns, "link", "set", "eth0", "up")
-        prof = env.profile(HOST_NET)
+        # an outsider's SYN is not the sandbox's violation: even under
+        # network = kill it is dropped and logged, and the sandbox lives on
+        prof = env.profile(HOST_NET + "[violations]\nnetwork = kill\n")
         p = env.popen([env.attack, "listen-any", "6"], profile=prof)
         try:
             port = int(read_line(p.stdout, 10).split("=")[1])
@@ -227,6 +271,7 @@ def listener_on_public_address_unreachable(env):
             c.close()
         finally:
             out, err = p.communicate(timeout=15)
+        check(p.returncode == 0, "an inbound connection attempt killed the sandbox", err)
         events = [json.loads(l) for l in open(p.events_path)]
         ev = [e for e in events if e["event"]["action"] == "network-listen-dropped"]
         check(ev and ev[0]["server"]["ip"] == "10.213.7.1", "no listen-dropped event", events)
@@ -248,6 +293,10 @@ def non_tcp_udp_packets_dropped_at_egress(env):
           "no packet-dropped event", r.events)
     r = env.run([env.attack, "udp-send", "127.0.0.2", "5555"], profile=prof)
     check("result=ALLOWED" in r.out, "plain UDP to the same destination refused", r)
+    killp = net_profile(env, "127.0.0.2 udp 5555", extra="[violations]\nnetwork = kill\n")
+    r = env.run([env.attack, "udplite-send", "127.0.0.2", "5555"], profile=killp)
+    check(r.code == 137 and "protocol 136 packet to 127.0.0.2 dropped" in r.err,
+          "network = kill did not end the sandbox for a dropped packet", r)
 
 
 @test
@@ -440,6 +489,26 @@ def flood_exact_count(env):
           "unaccounted events: %d logged + %d suppressed + %d lost != %d" %
           (logged, suppressed, lost, n))
     check(logged == 10, "repeats not aggregated", logged)
+    similar = {e["nbwarden"]["similar"] for e in
+               events_with(r, "network-connect-denied-suppressed")}
+    check(similar == {"network-connect-denied deny 127.0.0.1 port 9 protocol 6"},
+          "summaries do not say what was suppressed", similar)
+
+
+@test
+def syscall_denials_rate_limited(env):
+    n = 2000
+    r = env.run([env.attack, "syscall-flood", str(n)], timeout=60)
+    check("denials=%d" % n in r.out, "the flood did not happen", r)
+    logged = events_with(r, "syscall-denied")
+    summary = events_with(r, "syscall-denied-suppressed")
+    check(len(logged) == 10 and all(e["nbwarden"]["syscall"]["name"] == "unshare"
+                                    for e in logged), "not 10 detailed events", logged[:12])
+    check(len(summary) == 1 and summary[0]["nbwarden"]["suppressed"] == n - 10 and
+          summary[0]["nbwarden"]["similar"] == "syscall-denied unshare",
+          "suppressed count wrong", summary)
+    # the summary comes before the exit, which stays the sandbox's last event
+    check(r.events[-1]["event"]["action"] == "sandbox-exit", "exit not last", r.events[-3:])
 
 
 @test
@@ -449,6 +518,11 @@ def events_match_schema(env):
     with open(os.path.join(here, "..", "..", "docs", "events.schema.json")) as f:
         schema = json.load(f)
     validator = jsonschema.Draft202012Validator(schema)
+    # the two lifecycle events no test above produces: a refusal, a failed setup
+    r = env.run([env.probe, "exit", "0"], profile=env.write_profile("bad", "[bogus]\n"))
+    check(r.code == 125, "a broken profile ran", r)
+    r = env.run([env.probe, "exit", "0"], extra=["--cwd", "/nonexistent"])
+    check(r.code == 125, "a missing --cwd ran", r)
     # every event written so far in this run, by every test above
     seen, bad = set(), []
     for path in glob.glob(os.path.join(env.root, "events-*.jsonl")):
@@ -459,10 +533,21 @@ def events_match_schema(env):
             if errors:
                 bad.append((e["event"]["action"], errors[0].message))
     check(not bad, "events that do not match docs/events.schema.json", *bad[:5])
+    # and so does every example in docs/events.md
+    with open(os.path.join(here, "..", "..", "docs", "events.md")) as f:
+        doc = f.read()
+    examples = [json.loads(l) for block in doc.split("```json\n")[1:]
+                for l in block.split("```")[0].splitlines() if l.strip()]
+    bad = [(e["event"]["action"], err.message) for e in examples
+           for err in validator.iter_errors(e)]
+    check(len(examples) >= 20 and not bad, "docs/events.md examples do not match the schema",
+          len(examples), *bad[:5])
     want = {"sandbox-start", "sandbox-exit", "sandbox-killed", "network-connect-denied",
             "network-send-denied", "network-bind-denied", "network-listen-dropped",
             "network-packet-dropped", "network-socket-denied", "exec-denied", "exec-allowed",
-            "network-connect-denied-suppressed"}
+            "network-connect-denied-suppressed", "syscall-denied", "syscall-denied-suppressed",
+            "sandbox-refused", "sandbox-setup-failed", "network-connect-allowed",
+            "network-send-allowed"}
     check(want <= seen, "event types never produced", sorted(want - seen))
 
 
@@ -497,14 +582,31 @@ def sigkill_leaves_enforcement_pinned(env):
         check(d, "no pin directory for our cgroup parent")
         before = pinned(d)
         sid = env.new_id()
-        p = env.popen([env.probe, "signals"], profile=prof, sid=sid)
+        # connects to an allowed and a denied port every 50 ms, ignoring SIGTERM
+        p = env.popen([env.probe, "net-watch", str(l.port), str(l.uport), "20"], profile=prof,
+                      sid=sid)
         check(read_line(p.stdout, 10) == "ready", "probe did not start")
-        cgid = os.stat(env.leaf(sid)).st_ino
+        leaf = env.leaf(sid)
+        cgid = os.stat(leaf).st_ino
+        time.sleep(0.2)
+        killed_at = time.monotonic()
         p.kill()
-        p.communicate(timeout=10)
-        # nbwarden is gone: its programs and maps stay, attached and enforcing
+        p.wait(timeout=10)
+        # nbwarden is gone; its sandbox runs on for its grace, still enforced
+        after = []
+        while time.monotonic() < killed_at + 1.2:
+            line = read_line(p.stdout, 3)
+            if float(line.split()[1][2:]) > killed_at:
+                after.append(line)
+        check(len(after) >= 5, "the sandbox did not run on after the SIGKILL", after)
+        check(all("denied=EPERM" in x and "allowed=ok" in x for x in after),
+              "enforcement changed when nbwarden was killed", after)
         check(pinned(d) == before, "pins changed when nbwarden was killed")
-        time.sleep(2.5)  # the orphaned leaf becomes old enough to be swept
+        check(wait_for(lambda: not populated(leaf), 5), "the orphaned sandbox outlived its grace")
+        p.stdout.close()
+        p.stderr.close()
+        time.sleep(max(0, 2.5 - (time.monotonic() - killed_at)))  # old enough to be swept
+        # the next nbwarden reuses the pins, enforces, and sweeps the killed sandbox's entries
         r = env.run([env.attack, "connect", "127.0.0.2", str(l.uport)], profile=prof)
         check("DENIED errno=EPERM" in r.out, "not enforced after a SIGKILL", r)
         r = env.run([env.attack, "connect", "127.0.0.2", str(l.port)], profile=prof)
@@ -513,8 +615,61 @@ def sigkill_leaves_enforcement_pinned(env):
         keys = [k["key"] for k in map_keys(d, "policy_map")]
         check(not any(int.from_bytes(bytes(int(b, 16) for b in k), "little") == cgid
                       for k in keys), "the killed sandbox's entries were not swept", keys)
+        check(not os.path.exists(leaf), "the killed sandbox's leaf was not swept")
     finally:
         l.close()
+
+
+@test
+def other_builds_retired(env):
+    # a pinned build other than ours (an upgrade, a rebuild), with a policy map
+    # that may hold a sandbox's entry, and its "users" lock
+    fake = os.path.join(GUARD_ROOT, "00000000deadbeef")
+    parent_cgid = env.parent_cgroup_id()
+    sh = lambda *c: subprocess.run(c, check=True, capture_output=True, timeout=10)
+
+    def make(entry=None):
+        for sub in ("users", "maps", "links/123"):
+            os.makedirs(os.path.join(fake, sub), exist_ok=True)
+        sh("bpftool", "map", "create", os.path.join(fake, "maps", "policy_map"), "type", "hash",
+           "key", "8", "value", "8", "entries", "4", "name", "policy_map")
+        if entry:
+            sh("bpftool", "map", "update", "pinned", os.path.join(fake, "maps", "policy_map"),
+               "key", *["%d" % b for b in entry.to_bytes(8, "little")],
+               "value", *["0"] * 8)
+
+    def launch():
+        r = env.run([env.probe, "exit", "0"])
+        check(r.code == 0, "launch failed", r)
+
+    try:
+        make()
+        launch()
+        check(not os.path.exists(fake), "an unused build was not retired")
+        # a supervisor of that build is running: it holds "users"
+        make()
+        fd = os.open(os.path.join(fake, "users"), os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            launch()
+            check(os.path.exists(os.path.join(fake, "maps", "policy_map")),
+                  "a build in use was retired")
+        finally:
+            os.close(fd)
+        # no supervisor, but a sandbox of that build still runs (its cgroup exists)
+        check(parent_cgid, "no cgroup parent")
+        subprocess.run(["rm", "-rf", fake])
+        make(entry=parent_cgid)
+        launch()
+        check(os.path.exists(os.path.join(fake, "maps", "policy_map")),
+              "a build still enforcing for a live cgroup was retired")
+        # once that cgroup is gone (an id no cgroup has), it goes
+        subprocess.run(["rm", "-rf", fake])
+        make(entry=2**62 + 12345)
+        launch()
+        check(not os.path.exists(fake), "a build whose sandboxes are gone was not retired")
+    finally:
+        subprocess.run(["rm", "-rf", fake])
 
 
 @test
