@@ -57,7 +57,7 @@ HELPER_BINS := $(O)/tests/escape/attack $(O)/tests/integration/probe
 BENCH_BINS  := $(O)/tests/bench/bench-connect
 
 .PHONY: all check test test-unit test-integration test-escape sanitize demo install \
-	clean bench format deps
+	clean bench format deps vmtest
 
 all: $(O)/nbwarden
 
@@ -128,15 +128,22 @@ SAN_ENV   := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 # Everything this host can run, as CI runs it: the unit, integration,
-# escape and benchmark tiers, then the unit and integration tiers again on an
-# ASan+UBSan build. Needs root; installs its own dependencies and test user
-# first.
+# escape and benchmark tiers, the unit and integration tiers again on an
+# ASan+UBSan build, then the VM tier (scripts/vmtest.sh: the limit tests and
+# the integration and escape tiers again, on Debian's 6.1 kernel with a pure
+# cgroup v2 hierarchy). Needs root; installs its own dependencies, test user
+# and VM kernel first.
 test: deps
 	$(Q)$(MAKE) --no-print-directory build-tests
 	$(Q)$(MAKE) --no-print-directory O=$(O)/sanitize CFLAGS='$(SAN_FLAGS)' \
 		LDFLAGS='-fsanitize=address,undefined' build-tests
 	$(Q)$(SAN_ENV) tests/run-all.sh $(O):unit $(O):integration $(O):escape $(O):bench \
-		$(O)/sanitize:unit $(O)/sanitize:integration
+		$(O)/sanitize:unit $(O)/sanitize:integration $(O):qemu
+
+# The VM tier alone (root): boots Debian's kernel under qemu, runs the limit
+# tests and the integration and escape tiers inside it.
+vmtest: $(O)/nbwarden $(HELPER_BINS)
+	$(Q)tests/run-all.sh $(O):qemu
 
 test-unit: $(UNIT_BINS)
 	$(Q)tests/run-all.sh $(O):unit

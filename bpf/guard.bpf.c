@@ -101,7 +101,13 @@ static __always_inline struct nbw_stats *stats_of(__u64 cgid)
 }
 
 /* Reserve an event in the sandbox's ring (*ret_ring), or count it as lost. */
-static __always_inline struct nbw_event *event_new(__u64 cgid, __u32 type, void **ret_ring)
+/*
+ * A zeroed event in the sandbox's ring. with_task fills in the current task;
+ * packet programs pass 0 (a packet is not always handled in its sender's
+ * context, and before Linux 6.x cgroup_skb programs cannot ask).
+ */
+static __always_inline struct nbw_event *event_new(__u64 cgid, __u32 type, int with_task,
+                                                   void **ret_ring)
 {
 	struct nbw_stats *st;
 	struct nbw_event *e = NULL;
@@ -119,14 +125,16 @@ static __always_inline struct nbw_event *event_new(__u64 cgid, __u32 type, void 
 		return NULL;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
-	id = bpf_get_current_pid_tgid();
 	e->ts_ns = bpf_ktime_get_boot_ns();
 	e->cgroup_id = cgid;
 	e->type = type;
-	e->pid = (__u32)id;
-	e->tgid = id >> 32;
-	e->uid = (__u32)bpf_get_current_uid_gid();
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	if (with_task) {
+		id = bpf_get_current_pid_tgid();
+		e->pid = (__u32)id;
+		e->tgid = id >> 32;
+		e->uid = (__u32)bpf_get_current_uid_gid();
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
+	}
 	return e;
 }
 
@@ -212,10 +220,10 @@ static __always_inline int allowed(__u64 cgid, const __u8 addr[16], __u8 proto, 
 }
 
 static __always_inline void emit_net(__u64 cgid, __u32 type, __u32 family, const __u8 addr[16],
-                                     __u16 port, __u8 proto, __u8 verdict)
+                                     __u16 port, __u8 proto, __u8 verdict, int with_task)
 {
 	void *ring;
-	struct nbw_event *e = event_new(cgid, type, &ring);
+	struct nbw_event *e = event_new(cgid, type, with_task, &ring);
 
 	if (!e)
 		return;
@@ -274,13 +282,13 @@ static __always_inline int egress_check(struct bpf_sock_addr *ctx, __u32 type, i
 	if ((pol->flags & NBW_NET_PRIVATE) ? is_loopback(addr) : allowed(cgid, addr, proto, port)) {
 		if (pol->flags & NBW_NET_LOG_ALL)
 			emit_net(cgid, type, v6 ? AF_INET6 : AF_INET, addr, port, proto,
-			         NBW_VERDICT_ALLOW);
+			         NBW_VERDICT_ALLOW, 1);
 		return 1;
 	}
 	count_denial(cgid, 0);
 	if ((pol->flags & NBW_NET_KILL) && kill_in_sock_hooks)
 		bpf_send_signal(SIGKILL);
-	emit_net(cgid, type, v6 ? AF_INET6 : AF_INET, addr, port, proto, net_verdict(pol));
+	emit_net(cgid, type, v6 ? AF_INET6 : AF_INET, addr, port, proto, net_verdict(pol), 1);
 	return 0;
 }
 
@@ -333,7 +341,7 @@ static __always_inline int bind_check(struct bpf_sock_addr *ctx, int v6)
 	if ((pol->flags & NBW_NET_KILL) && kill_in_sock_hooks)
 		bpf_send_signal(SIGKILL);
 	emit_net(cgid, NBW_EV_BIND, v6 ? AF_INET6 : AF_INET, addr, port, sock_proto(ctx),
-	         net_verdict(pol));
+	         net_verdict(pol), 1);
 	return 0;
 }
 
@@ -363,7 +371,7 @@ int net_sock_create(struct bpf_sock *sk)
 	                                                         sk->protocol == IPPROTO_ICMPV6)))
 		return 1;
 	count_denial(cgid, 0);
-	emit_net(cgid, NBW_EV_SOCKET, sk->family, none, 0, (__u8)sk->protocol, net_verdict(pol));
+	emit_net(cgid, NBW_EV_SOCKET, sk->family, none, 0, (__u8)sk->protocol, net_verdict(pol), 1);
 	return 0;
 }
 
@@ -430,7 +438,7 @@ int net_egress(struct __sk_buff *skb)
 	if (family < 0 || proto == IPPROTO_TCP || proto == IPPROTO_UDP)
 		return 1;
 	count_denial(cgid, 0);
-	emit_net(cgid, NBW_EV_PACKET, family, daddr, 0, proto, net_verdict(pol));
+	emit_net(cgid, NBW_EV_PACKET, family, daddr, 0, proto, net_verdict(pol), 0);
 	return 0;
 }
 
@@ -468,7 +476,8 @@ int net_ingress(struct __sk_buff *skb)
 	 * counted as a violation nor ever a reason to kill (that would let
 	 * anyone on the network end a sandbox).
 	 */
-	emit_net(cgid, NBW_EV_LISTEN, family, daddr, (__u16)sk->src_port, proto, NBW_VERDICT_DENY);
+	emit_net(cgid, NBW_EV_LISTEN, family, daddr, (__u16)sk->src_port, proto, NBW_VERDICT_DENY,
+	         0);
 	return 0;
 }
 
@@ -535,7 +544,7 @@ static __always_inline int guard(struct linux_binprm *bprm)
 	} else if (!(pol->flags & NBW_EXEC_LOG_ALL)) {
 		return 0;
 	}
-	e = event_new(cgid, NBW_EV_EXEC, &ring);
+	e = event_new(cgid, NBW_EV_EXEC, 1, &ring);
 	if (!e)
 		return 0;
 	e->verdict = verdict;
@@ -588,7 +597,7 @@ static __always_inline int exec_exit(long ret)
 		pol = bpf_map_lookup_elem(&policy_map, &cgid);
 		if (pol) {
 			count_denial(cgid, 1);
-			e = event_new(cgid, NBW_EV_EXEC_REFUSED, &ring);
+			e = event_new(cgid, NBW_EV_EXEC_REFUSED, 1, &ring);
 			if (e) {
 				e->verdict = (pol->flags & NBW_EXEC_KILL) ? NBW_VERDICT_KILL
 				                                          : NBW_VERDICT_DENY;

@@ -15,6 +15,7 @@ PKGS="
 	libcmocka-dev libinih-dev libjansson-dev
 	python3 python3-jsonschema iproute2 procps util-linux
 	bubblewrap hyperfine
+	qemu-system-x86 busybox-static kmod e2fsprogs
 "
 
 missing=""
@@ -33,3 +34,33 @@ if [ -n "$missing" ]; then
 else
 	echo "install-deps.sh: all packages present"
 fi
+
+# The VM test tier's kernel (scripts/vmtest.sh): Debian's linux-image-amd64,
+# unpacked under /var/cache/nbwarden-vm/VERSION rather than installed, so this
+# host's /boot, boot loader and /lib/modules are left alone.
+vmdir=/var/cache/nbwarden-vm
+pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+	awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
+if [ -z "$pkg" ]; then
+	echo "install-deps.sh: no linux-image-amd64 in the package lists (apt-get update?)" >&2
+	exit 1
+fi
+ver=${pkg#linux-image-}
+if [ -f "$vmdir/$ver/boot/vmlinuz-$ver" ] && [ -f "$vmdir/$ver/lib/modules/$ver/modules.dep" ]; then
+	echo "install-deps.sh: VM kernel $ver present"
+else
+	echo "install-deps.sh: fetching the VM kernel $pkg into $vmdir"
+	mkdir -p "$vmdir"
+	tmp=$(mktemp -d "$vmdir/fetch.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT
+	chmod 755 "$tmp"
+	chown _apt "$tmp" 2>/dev/null || true # apt-get download drops to _apt
+	# stale package lists: refresh once and retry
+	(cd "$tmp" && apt-get download -q "$pkg" </dev/null) ||
+		{ apt-get update -q && (cd "$tmp" && apt-get download -q "$pkg" </dev/null); }
+	dpkg-deb -x "$tmp"/"$pkg"_*.deb "$tmp/root"
+	depmod -b "$tmp/root" "$ver"
+	rm -rf "${vmdir:?}/$ver"
+	mv "$tmp/root" "$vmdir/$ver"
+fi
+ln -sfn "$ver" "$vmdir/current"

@@ -65,9 +65,12 @@ int cgroup_settings_compile(const struct profile_limits *l, const char *io_devnu
 	struct cgroup_settings s = {.n = 0};
 	char a[32], b[32];
 
-	if (l->memory != VALUE_MAX)
+	if (l->memory != VALUE_MAX) {
 		add_setting(&s, CGROUP_CONTROLLER_MEMORY, "memory.max", "memory", "%s",
 		            num_or_max(l->memory, a));
+		/* an OOM kill ends the whole sandbox, not one process of it */
+		add_setting(&s, CGROUP_CONTROLLER_MEMORY, "memory.oom.group", "memory", "1");
+	}
 	if (l->memory_high != VALUE_MAX)
 		add_setting(&s, CGROUP_CONTROLLER_MEMORY, "memory.high", "memory_high", "%s",
 		            num_or_max(l->memory_high, a));

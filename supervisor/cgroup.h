@@ -37,7 +37,7 @@ struct cgroup_setting {
 };
 
 struct cgroup_settings {
-	struct cgroup_setting items[8];
+	struct cgroup_setting items[10];
 	unsigned n;
 };
 

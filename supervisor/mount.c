@@ -345,7 +345,10 @@ static int clone_host(const char *path, uint64_t attrs)
 
 /*
  * Clone of the shared empty, read-only tmpfs: one superblock serves every
- * hidden directory that no mount point needs to be created in.
+ * hidden directory that no mount point needs to be created in. The first
+ * caller gets the new mount itself (a duplicate descriptor) and attaches it:
+ * before Linux 6.15, open_tree() cannot clone a mount that is not attached
+ * in our namespace, so later callers clone it where the first one put it.
  */
 static int clone_empty(struct apply *a)
 {
@@ -358,6 +361,8 @@ static int clone_empty(struct apply *a)
 		                          MOUNT_ATTR_NOEXEC);
 		if (a->empty < 0)
 			return a->empty;
+		m = fcntl(a->empty, F_DUPFD_CLOEXEC, 3);
+		return m < 0 ? -errno : m;
 	}
 	m = open_tree(a->empty, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	return m < 0 ? -errno : m;

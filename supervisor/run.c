@@ -418,6 +418,35 @@ static json_t *process_object(const struct supervisor *s)
 	return json_pack("{s:s, s:o}", "name", name, "args", args);
 }
 
+/*
+ * How often the sandbox ran into a cgroup limit without being killed for
+ * it: "pids" (forks refused at pids.max), "memory_high" (throttled above
+ * memory.high), "memory_max" (reclaim forced at memory.max). Zero counts are
+ * left out; no object at all when every count is zero.
+ */
+static void add_limit_hits(struct supervisor *s, json_t *nbw)
+{
+	static const struct {
+		const char *file, *key, *name;
+	} hits[] = {
+		{"pids.events", "max", "pids"},
+		{"memory.events", "high", "memory_high"},
+		{"memory.events", "max", "memory_max"},
+	};
+	json_t *o = json_object();
+
+	for (size_t i = 0; o && i < ELEMENTSOF(hits); i++) {
+		uint64_t n;
+
+		if (cgroup_read_keyed(s->cg, hits[i].file, hits[i].key, &n) >= 0 && n > 0)
+			json_object_set_new(o, hits[i].name, json_integer((json_int_t)n));
+	}
+	if (o && json_object_size(o) > 0)
+		json_object_set_new(nbw, "limit_hits", o);
+	else
+		json_decref(o);
+}
+
 static void emit_lifecycle(struct supervisor *s, const char *type, const char *action,
                            const char *outcome, int exit_code)
 {
@@ -460,6 +489,7 @@ static void emit_lifecycle(struct supervisor *s, const char *type, const char *a
 			json_object_set_new(object_at_nbw(ev), "io_write_bytes",
 			                    json_integer((json_int_t)wr));
 		}
+		add_limit_hits(s, object_at_nbw(ev));
 	}
 	if (exit_code < 0) {
 		static const char *const keys[] = {"limits_not_enforced", "hosts_unresolved"};
@@ -485,8 +515,27 @@ static void emit_lifecycle(struct supervisor *s, const char *type, const char *a
 static void kill_sandbox(struct supervisor *s, const char *rule, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The profile's value of the [limits] key a "limits.KEY" rule names, as written. */
+static const char *limit_value(const struct profile_limits *l, const char *rule,
+                               char buf[static 32])
+{
+	if (streq(rule, "limits.memory") && l->memory != VALUE_MAX)
+		return format_size(l->memory, buf);
+	if (streq(rule, "limits.io_bytes"))
+		return format_size(l->io_bytes, buf);
+	if (streq(rule, "limits.cpu_time"))
+		return format_duration(l->cpu_time, buf);
+	if (streq(rule, "limits.wall_time"))
+		return format_duration(l->wall_time, buf);
+	if (streq(rule, "limits.runaway"))
+		return format_duration(l->runaway, buf);
+	return NULL;
+}
+
 static void kill_sandbox(struct supervisor *s, const char *rule, const char *fmt, ...)
 {
+	const char *dot = strchr(rule, '.'), *limit;
+	char buf[32];
 	json_t *ev;
 	va_list ap;
 	int r;
@@ -508,6 +557,14 @@ static void kill_sandbox(struct supervisor *s, const char *rule, const char *fmt
 
 		event_set_rule(ev, rule, "kill");
 		json_object_set_new(ev, "message", msg);
+		/* "limits.memory" -> "memory", "violations.exec" -> "exec", "parent" */
+		json_object_set_new(object_at_nbw(ev), "reason",
+		                    json_string(streq(rule, "syscalls.action") ? "syscall"
+		                                : dot                          ? dot + 1
+		                                                               : rule));
+		limit = limit_value(&s->plan->profile->limits, rule, buf);
+		if (limit)
+			json_object_set_new(object_at_nbw(ev), "limit", json_string(limit));
 		(void)events_emit(s->ev, ev);
 	}
 }
@@ -795,6 +852,32 @@ static void summary_event(void *ctx, const struct repeat *k, uint64_t n)
 	(void)events_emit(s->ev, ev);
 }
 
+/*
+ * The kernel's OOM killer ended a process of the sandbox: at memory.max (the
+ * leaf has memory.oom.group set, so the kernel ends them all), or with the
+ * whole host out of memory. Either way the sandbox is over: say why.
+ */
+static void check_oom(struct supervisor *s)
+{
+	const struct profile_limits *l = &s->plan->profile->limits;
+	uint64_t n;
+	char buf[32];
+
+	if (s->kill_reason || cgroup_read_keyed(s->cg, "memory.events", "oom_kill", &n) < 0 ||
+	    n == 0)
+		return;
+	if (l->memory != VALUE_MAX)
+		kill_sandbox(s, "limits.memory",
+		             "memory limit of %s reached (the kernel's OOM killer ended %llu "
+		             "process(es))",
+		             format_size(l->memory, buf), (unsigned long long)n);
+	else
+		kill_sandbox(s, "oom",
+		             "the host ran out of memory (the kernel's OOM killer ended %llu "
+		             "process(es))",
+		             (unsigned long long)n);
+}
+
 /* Every TICK_USEC: the budgets (cpu_time, io_bytes, runaway), counters and summaries. */
 static void tick(struct supervisor *s)
 {
@@ -812,6 +895,7 @@ static void tick(struct supervisor *s)
 		repeats_flush(&s->repeats, summary_event, s);
 	settle_pending_exec_kill(s, false);
 	check_guard_counters(s);
+	check_oom(s);
 	if (cgroup_read_keyed(s->cg, "cpu.stat", "usage_usec", &usage) >= 0) {
 		uint64_t wall = expirations * TICK_USEC;
 
@@ -1088,6 +1172,8 @@ static int supervise(struct supervisor *s, size_t req_size, size_t resp_size)
 	/* the last messages may still be queued behind init's exit */
 	while (recv_msg(s) > 0)
 		;
+	/* an OOM kill ends init at once, before any tick could notice */
+	check_oom(s);
 	return 0;
 }
 

@@ -2,9 +2,13 @@
 # Run nbwarden's test tiers and print one closing line:
 #   N passed, N failed, N skipped
 # Usage: tests/run-all.sh [[BUILD:]TIER ...]
-#   TIER is unit, integration, escape or bench (default: the first three); BUILD is a build
-#   directory (default: $O, or build), e.g. "build/sanitize:unit".
-# The integration, escape and bench tiers need root.
+#   TIER is unit, integration, escape, bench, vm or qemu (default: the first
+#   three); BUILD is a build directory (default: $O, or build), e.g.
+#   "build/sanitize:unit". qemu boots scripts/vmtest.sh's VM and runs the vm,
+#   integration and escape tiers of BUILD inside it, then boots it again
+#   without Landlock for tests/vm/check_no_landlock.py.
+# The integration, escape, bench and vm tiers need root; the vm tier runs in
+# scripts/vmtest.sh's guest (its tests skip, saying why, without the controllers).
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,21 +53,37 @@ run_unit() {
 	done
 }
 
+# run a command that ends with a closing line, streaming its output, and tally it
+run_closing() {
+	local tier=$1 log rc
+	shift
+	echo "== $tier"
+	log=$(mktemp)
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	tally_closing "$tier" "$rc" "$(cat "$log")"
+	rm -f "$log"
+}
+
 run_py() {
 	local tier=$1 script=$2 out rc
 	echo "== $tier"
 	out=$(timeout 1200 /usr/bin/python3 "$script" 2>&1)
 	rc=$?
 	echo "$out"
+	tally_closing "$tier" "$rc" "$out"
+}
+
+tally_closing() {
+	local tier=$1 rc=$2 out=$3 line
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -1)
 	if [ -z "$line" ]; then
 		echo "$tier: exited $rc without a summary"
 		line="0 passed, 1 failed"
 	elif [ "$rc" -ne 0 ] && ! grep -q ' [1-9][0-9]* failed' <<<"$line"; then
+		# it failed without saying so: count that as one failure
 		echo "$tier: exited $rc"
-		line="$line"$'\n'"0 passed, 1 failed"
 		tally "0 passed, 1 failed"
-		line=$(head -1 <<<"$line")
 	fi
 	tally "$line"
 }
@@ -78,10 +98,17 @@ for spec in "${tiers[@]}"; do
 	echo "### $tier tier, build $build"
 	case "$tier" in
 	unit) run_unit ;;
-	integration | escape | bench)
+	integration | escape | bench | vm)
 		for script in "$top"/tests/"$tier"/test_*.py; do
 			run_py "$tier: $(basename "$script" .py)" "$script"
 		done
+		;;
+	qemu)
+		run_closing "qemu: scripts/vmtest.sh" "$top/scripts/vmtest.sh" -b "$build"
+		# the same kernel booted without Landlock: every launch must be refused
+		run_closing "qemu: scripts/vmtest.sh, no Landlock" "$top/scripts/vmtest.sh" -t 300 \
+			-l lockdown,yama,integrity,apparmor,bpf \
+			/usr/bin/python3 tests/vm/check_no_landlock.py
 		;;
 	*) echo "unknown tier: $tier" >&2; exit 2 ;;
 	esac

@@ -278,9 +278,13 @@ static void test_settings_compile(void **state)
 	assert_int_equal(cgroup_settings_compile(&l, NULL, &s), 0);
 	assert_int_equal(s.n, 0);
 
+	/* memory.max comes with memory.oom.group: an OOM kill ends the whole sandbox */
 	l = no_limits();
 	l.memory = 2ULL << 30;
-	expect_single(l, NULL, "memory.max", CGROUP_CONTROLLER_MEMORY, "2147483648", "memory");
+	assert_int_equal(cgroup_settings_compile(&l, NULL, &s), 0);
+	assert_int_equal(s.n, 2);
+	expect_setting(&s, "memory.max", CGROUP_CONTROLLER_MEMORY, "2147483648", "memory");
+	expect_setting(&s, "memory.oom.group", CGROUP_CONTROLLER_MEMORY, "1", "memory");
 
 	/* io_bytes writes nothing but needs the io controller (for io.stat) */
 	l = no_limits();
@@ -356,8 +360,9 @@ static void test_settings_compile(void **state)
 	l.wall_time = 3600 * USEC_PER_SEC; /* not a cgroup setting */
 	l.nofile = 4096;                   /* nor this */
 	assert_int_equal(cgroup_settings_compile(&l, "8:16", &s), 0);
-	assert_int_equal(s.n, 6);
+	assert_int_equal(s.n, 7);
 	expect_setting(&s, "memory.max", CGROUP_CONTROLLER_MEMORY, "1073741824", "memory");
+	expect_setting(&s, "memory.oom.group", CGROUP_CONTROLLER_MEMORY, "1", "memory");
 	expect_setting(&s, "memory.high", CGROUP_CONTROLLER_MEMORY, "805306368", "memory_high");
 	expect_setting(&s, "memory.swap.max", CGROUP_CONTROLLER_MEMORY, "0", "swap");
 	expect_setting(&s, "cpu.max", CGROUP_CONTROLLER_CPU, "100000 100000", "cpus");
@@ -379,7 +384,7 @@ static void test_settings_from_profile(void **state)
 	strv_free(errors);
 	assert_int_equal(cgroup_settings_compile(&p->limits, NULL, &s), 0);
 	profile_free(p);
-	assert_int_equal(s.n, 3);
+	assert_int_equal(s.n, 4);
 	expect_setting(&s, "memory.max", CGROUP_CONTROLLER_MEMORY, "2147483648", "memory");
 	expect_setting(&s, "cpu.max", CGROUP_CONTROLLER_CPU, "150000 100000", "cpus");
 	expect_setting(&s, "pids.max", CGROUP_CONTROLLER_PIDS, "256", "pids");
