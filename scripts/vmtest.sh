@@ -4,8 +4,10 @@
 # controller, cgroup_no_v1=all) and the BPF LSM, and run a command in it as
 # root. The guest's userland is this host's own filesystem, read-only over 9p
 # with a tmpfs overlay on top, so build/, python3 and the test suites are all
-# there; a scratch ext4 disk is mounted on /var/cache/nbwarden-tests and a
-# blank second disk is left for the swap tests.
+# there; a scratch ext4 disk is mounted on /var/cache/nbwarden-tests (and
+# holds the homes of the users in NBW_VM_HOMES, default: the test user
+# nbwtest, so that their writes reach a block device) and a blank second disk
+# is left for the swap tests.
 #
 # Usage: scripts/vmtest.sh [-b BUILD_DIR] [-t SECONDS] [-l LSMS] [TEST-COMMAND [ARG...]]
 #   default command: tests/run-all.sh BUILD:vm BUILD:integration BUILD:escape
@@ -19,7 +21,8 @@
 # the output then ends with "0 passed, 1 failed".
 #
 # Environment: NBW_VM_KERNEL (a kernel directory, default
-# /var/cache/nbwarden-vm/current), NBW_VM_CPUS (2), NBW_VM_MEM (3G).
+# /var/cache/nbwarden-vm/current), NBW_VM_CPUS (2), NBW_VM_MEM (3G),
+# NBW_VM_HOMES (nbwtest).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,7 +34,7 @@ while getopts b:t:l: opt; do
 	b) build=$OPTARG ;;
 	t) limit=$OPTARG ;;
 	l) lsm=$OPTARG ;;
-	*) sed -n '2,22s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '2,25s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -83,6 +86,9 @@ for m in virtio_pci 9pnet_virtio 9p overlay; do
 	done
 done
 
+# settings for the guest's stage 2
+echo "homes='${NBW_VM_HOMES-nbwtest}'" > "$ird/settings"
+
 # the command, as a script run in the guest's root
 {
 	echo "cd '$top'"
@@ -121,7 +127,7 @@ done
 \$bb mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 out /newroot/run/nbwarden-vm/out ||
 	die "cannot mount the result share"
 \$bb mount --bind /newroot$moddir /newroot/lib/modules/$ver
-\$bb cp /cmd /stage2 /bin/busybox /newroot/run/nbwarden-vm/
+\$bb cp /cmd /stage2 /settings /bin/busybox /newroot/run/nbwarden-vm/
 \$bb umount /proc /sys
 \$bb mount --move /dev /newroot/dev
 exec \$bb switch_root /newroot /bin/sh /run/nbwarden-vm/stage2
@@ -130,6 +136,7 @@ cat > "$ird/stage2" <<'EOF'
 # nbwarden VM tier, stage 2: PID 1 in the host's userland (from scripts/vmtest.sh)
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
 out=/run/nbwarden-vm/out
+. /run/nbwarden-vm/settings
 # Power off. PID 1 must not exit meanwhile (that panics), and its program
 # must not be on the 9p root, which goes away first: the static busybox in
 # /run (tmpfs) waits for the end.
@@ -144,7 +151,6 @@ mount -t proc proc /proc &&
 	mkdir -p /dev/pts /dev/shm &&
 	mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts &&
 	mount -t tmpfs -o mode=1777 tmpfs /dev/shm &&
-	mount -t tmpfs -o mode=1777 tmpfs /tmp &&
 	mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup &&
 	mount -t bpf bpf /sys/fs/bpf &&
 	mount -t tracefs tracefs /sys/kernel/tracing &&
@@ -158,9 +164,15 @@ modprobe -a virtio_blk ext4 &&
 	mkfs.ext4 -q -F -E lazy_itable_init=1 -L nbw-scratch /dev/vda &&
 	mkdir -p /var/cache/nbwarden-tests &&
 	mount /dev/vda /var/cache/nbwarden-tests &&
-	mkdir -p /var/cache/nbwarden-tests/.home &&
-	cp -a /home/. /var/cache/nbwarden-tests/.home/ &&
-	mount --bind /var/cache/nbwarden-tests/.home /home || die "cannot set up the scratch disk"
+	mkdir -p /var/cache/nbwarden-tests/.home || die "cannot set up the scratch disk"
+# (/tmp stays the overlay's: the source tree may live there)
+for user in $homes; do
+	home=$(getent passwd "$user" | cut -d: -f6)
+	[ -n "$home" ] && [ -d "$home" ] || continue
+	cp -a "$home" "/var/cache/nbwarden-tests/.home/$user" &&
+		mount --bind "/var/cache/nbwarden-tests/.home/$user" "$home" ||
+		die "cannot move $home to the scratch disk"
+done
 # every controller, delegated from the root as systemd does
 echo "+cpu +io +memory +pids +cpuset" > /sys/fs/cgroup/cgroup.subtree_control ||
 	die "cannot enable the cgroup controllers"
