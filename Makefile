@@ -22,7 +22,7 @@ endif
 SRCDIR   := $(abspath .)
 BUILDDIR := $(abspath $(O))
 
-PKGS     := libseccomp libcap libnl-route-3.0 inih jansson libbpf
+PKGS     := libseccomp libcap libnl-route-3.0 inih jansson libbpf libcrypto
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 # The libraries are linked statically (glibc stays dynamic, for NSS): on these
 # machines resolving six shared libraries costs more than a whole bwrap launch
@@ -45,16 +45,17 @@ ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) \
 LDLIBS   := $(PKG_LIBS)
 
 LIB_SRCS := util.c log.c profile.c netrule.c seccomp.c landlock.c mount.c cgroup.c caps.c netns.c \
-            user.c env.c events.c repeats.c guard.c sandbox.c run.c
+            user.c env.c events.c repeats.c guard.c sandbox.c run.c audit.c config.c forward.c \
+            ocsf.c
 LIB_OBJS := $(addprefix $(O)/supervisor/,$(LIB_SRCS:.c=.o))
 MAIN_OBJ := $(O)/supervisor/main.o
 
 UNIT_TESTS := test-util test-profile test-seccomp test-env test-cgroup test-mount test-guard \
-              test-repeats
+              test-repeats test-audit test-config test-forward test-ocsf
 UNIT_BINS  := $(addprefix $(O)/tests/unit/,$(UNIT_TESTS))
 
 HELPER_BINS := $(O)/tests/escape/attack $(O)/tests/integration/probe
-BENCH_BINS  := $(O)/tests/bench/bench-connect
+BENCH_BINS  := $(O)/tests/bench/bench-connect $(O)/tests/bench/audit-writer
 
 .PHONY: all check test test-unit test-integration test-escape sanitize demo install \
 	clean bench format deps vmtest
@@ -165,7 +166,7 @@ sanitize:
 		LDFLAGS='-fsanitize=address,undefined' build-tests
 	$(Q)$(SAN_ENV) tests/run-all.sh $(O)/sanitize:unit $(O)/sanitize:integration
 
-FORMATTED := supervisor/*.c supervisor/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/escape/*.c \
+FORMATTED := supervisor/*.c supervisor/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/escape/*.c tests/bench/*.c \
 	     tests/integration/*.c
 
 check: $(O)/bpf/guard.skel.h
@@ -187,6 +188,7 @@ demo: deps $(O)/nbwarden
 bench: $(O)/nbwarden $(HELPER_BINS) $(BENCH_BINS)
 	$(Q)scripts/bench-launch.sh $(O)/nbwarden
 	$(Q)scripts/bench-bpf.sh $(O)
+	$(Q)scripts/bench-audit.sh $(O)
 
 install: $(O)/nbwarden
 	install -D -m 0755 $(O)/nbwarden $(DESTDIR)$(PREFIX)/bin/nbwarden
@@ -194,6 +196,7 @@ install: $(O)/nbwarden
 	install -m 0644 profiles/*.conf $(DESTDIR)$(DATADIR)/profiles/
 	install -D -m 0644 docs/nbwarden.8 $(DESTDIR)$(PREFIX)/share/man/man8/nbwarden.8
 	install -D -m 0644 docs/nbwarden.profile.5 $(DESTDIR)$(PREFIX)/share/man/man5/nbwarden.profile.5
+	install -D -m 0644 docs/nbwarden.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/nbwarden.conf.5
 	install -D -m 0644 packaging/nbwarden.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/nbwarden.conf
 
 clean:

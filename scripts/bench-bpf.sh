@@ -52,6 +52,8 @@ cleanup() {
 trap cleanup EXIT
 chmod 755 "$work"
 cp "$build/tests/escape/attack" "$work/attack"
+# the events also go through the audit log, as in production (fsync = batch)
+printf '[audit]\npath = %s/audit/audit.jsonl\n' "$work" > "$work/nbwarden.conf"
 cat > "$work/flood.conf" <<EOF
 [profile]
 include = base
@@ -66,7 +68,8 @@ while [ "$i" -lt "$runs" ]; do
 	i=$((i + 1))
 	log=$work/events-$i.jsonl
 	t0=$(date +%s%N)
-	"$nbw" run --profile "$work/flood.conf" --cgroup-parent "$parent" --events "$log" \
+	"$nbw" run --config "$work/nbwarden.conf" --profile "$work/flood.conf" \
+		--cgroup-parent "$parent" --events "$log" \
 		-- "$work/attack" connect-flood 127.0.0.1 9 "$events" > "$work/out-$i" 2>"$work/err-$i" ||
 		{ echo "bench-bpf.sh: run $i failed:" >&2; cat "$work/err-$i" >&2; exit 1; }
 	t1=$(date +%s%N)

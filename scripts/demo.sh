@@ -7,6 +7,7 @@ set -eu
 
 nbw=${1:-build/nbwarden}
 events=$(mktemp /tmp/nbwarden-demo-events.XXXXXX)
+audit=/var/log/nbwarden/audit.jsonl
 trap 'rm -f "$events"' EXIT
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -60,3 +61,8 @@ for line in open(sys.argv[1]):
     print("%s  %-24s %-8s %-5s %s" % (e["@timestamp"], e["event"]["action"],
                                      e["event"]["outcome"], n.get("verdict", ""), what))
 PY
+
+say "The same events in the hash-chained audit log (nbwarden.conf(5); default $audit)"
+# each record ends with its place in the chain
+tail -n 2 "$audit" | sed 's/^\(.\{60\}\).*\(,"prev_hash".*\)$/\1 ... \2/'
+"$nbw" audit verify

@@ -12,7 +12,7 @@ PKGS="
 	build-essential pkg-config make gcc clang llvm
 	libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev
 	libbpf-dev bpftool libelf-dev zlib1g-dev
-	libcmocka-dev libinih-dev libjansson-dev
+	libcmocka-dev libinih-dev libjansson-dev libssl-dev
 	python3 python3-jsonschema iproute2 procps util-linux
 	bubblewrap hyperfine
 	qemu-system-x86 busybox-static kmod e2fsprogs
@@ -33,6 +33,22 @@ if [ -n "$missing" ]; then
 	apt-get install -y -q --no-install-recommends $missing </dev/null
 else
 	echo "install-deps.sh: all packages present"
+fi
+
+# rsyslog for the audit forwarding tests, which run their own rsyslogd on a
+# loopback port: installing it must not start (or change) a system service.
+if ! dpkg-query -W -f='${Status}' rsyslog 2>/dev/null | grep -q 'install ok installed'; then
+	echo "install-deps.sh: installing rsyslog (its service is not started)"
+	own_policy=
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\n# scripts/install-deps.sh: no service starts during this install\nexit 101\n' \
+			> /usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		own_policy=1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends rsyslog \
+		</dev/null || { [ -n "$own_policy" ] && rm -f /usr/sbin/policy-rc.d; exit 1; }
+	[ -n "$own_policy" ] && rm -f /usr/sbin/policy-rc.d
 fi
 
 # The VM test tier's kernel (scripts/vmtest.sh): Debian's linux-image-amd64,

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <openssl/crypto.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,17 +11,29 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "cleanup.h"
 #include "../bpf/guard.h"
+#include "config.h"
 #include "events.h"
+#include "forward.h"
+#include "log.h"
+#include "ocsf.h"
 #include "util.h"
 
+/* At exit, how long forwarding may try to deliver what is still queued. */
+#define FORWARD_EXIT_FLUSH_USEC (2 * USEC_PER_SEC)
+
 struct events {
-	int fd; /* -1: drop everything */
+	int fd; /* -1: no events file */
 	bool own_fd;
+	struct audit *audit;   /* the audit log, or NULL */
+	struct forwarder *fwd; /* syslog/journald, or NULL */
+	enum forward_format format;
 	struct events_context ctx;
 	char hostname[256];
 	uint64_t written, lost, kernel_lost;
+	bool audit_failed; /* warned once */
 };
 
 int events_open(const char *path, const struct events_context *ctx, struct events **ret)
@@ -51,6 +64,83 @@ int events_open(const char *path, const struct events_context *ctx, struct event
 	return 0;
 }
 
+int events_attach_audit(struct events *e, const struct config *c, char **ret_error)
+{
+	_cleanup_free_ unsigned char *key = NULL;
+	size_t key_len = 0;
+	int r;
+
+	*ret_error = NULL;
+	if (c->audit_path) {
+		struct audit_config ac = {
+			.path = c->audit_path,
+			.fsync = c->audit_fsync,
+			.batch_usec = c->audit_fsync_interval,
+			.rotate_size = c->audit_rotate_size,
+			.rotate_daily = c->audit_rotate_daily,
+			.retention_days = c->audit_retention_days,
+		};
+
+		if (c->audit_key_file) {
+			r = audit_read_key(c->audit_key_file, &key, &key_len, ret_error);
+			if (r < 0)
+				return r;
+			ac.key = key;
+			ac.key_len = key_len;
+		}
+		r = audit_open(&ac, &e->audit, ret_error);
+		if (key)
+			OPENSSL_cleanse(key, key_len);
+		if (r < 0)
+			return r;
+	}
+	if (c->forward_syslog || c->forward_journald) {
+		struct forward_config fc = {
+			.syslog = c->forward_syslog,
+			.syslog_facility = c->forward_facility,
+			.journald_socket = c->forward_journald ? c->forward_journald_socket : NULL,
+			.queue_max = c->forward_queue,
+		};
+
+		r = forward_open(&fc, &e->fwd, ret_error);
+		if (r < 0)
+			return r;
+		e->format = c->forward_format;
+	}
+	return 0;
+}
+
+void events_tick(struct events *e)
+{
+	int r;
+
+	if (!e)
+		return;
+	r = audit_tick(e->audit);
+	if (r < 0)
+		log_warning_errno(r, "cannot sync the audit log: %m, retrying at the next tick");
+	if (e->fwd)
+		(void)forward_flush(e->fwd, 0);
+}
+
+void events_hold(struct events *e)
+{
+	/* if the lock cannot be had now, each record takes it itself */
+	if (e && e->audit)
+		(void)audit_hold(e->audit);
+}
+
+void events_release(struct events *e)
+{
+	if (e)
+		audit_release(e->audit);
+}
+
+uint64_t events_forward_dropped(const struct events *e)
+{
+	return e && e->fwd ? forward_dropped(e->fwd) : 0;
+}
+
 void events_set_context(struct events *e, const struct events_context *ctx)
 {
 	if (e)
@@ -65,10 +155,24 @@ void events_set_kernel_lost(struct events *e, uint64_t n)
 
 void events_close(struct events *e)
 {
+	int r;
+
 	if (!e)
 		return;
 	if (e->own_fd)
 		safe_close(e->fd);
+	r = audit_close(e->audit);
+	if (r < 0)
+		log_warning_errno(r, "cannot sync the audit log: %m");
+	if (e->fwd) {
+		size_t left = forward_flush(e->fwd, FORWARD_EXIT_FLUSH_USEC);
+
+		if (left > 0 || forward_dropped(e->fwd) > 0)
+			log_warning("audit forwarding: %zu record(s) undelivered at exit, %llu "
+			            "dropped (the local audit log has them all)",
+			            left, (unsigned long long)forward_dropped(e->fwd));
+		forward_close(e->fwd);
+	}
 	free(e);
 }
 
@@ -119,6 +223,52 @@ static void timestamp(char buf[static 40])
 	format_time(&ts, buf);
 }
 
+/*
+ * The event (json: its compact serialization, len bytes) into the audit log,
+ * then, as written there, to the forwarder.
+ */
+static int audit_and_forward(struct events *e, json_t *ev, const char *json, size_t json_len)
+{
+	const char *line = json;
+	size_t len = json_len;
+	int r;
+
+	if (e->audit) {
+		r = audit_append_json(e->audit, json, json_len, &line, &len);
+		if (r < 0) {
+			if (!e->audit_failed)
+				log_warning_errno(r, "cannot write the audit log: %m");
+			e->audit_failed = true;
+			return r;
+		}
+	}
+	if (!e->fwd)
+		return 0;
+	/* the chain's fields, for the syslog/journald headers and the OCSF form */
+	if (e->audit) {
+		char hash[AUDIT_HASH_HEX + 1];
+		uint64_t seq;
+		bool hmac;
+
+		if (audit_parse_line(line, len, &seq, hash, &hmac) >= 0) {
+			json_object_set_new(ev, "seq", json_integer((json_int_t)seq));
+			json_object_set_new(ev, hmac ? "hmac" : "hash", json_string(hash));
+		}
+	}
+	if (e->format == FORWARD_FORMAT_OCSF) {
+		json_t *o = ocsf_from_event(ev);
+		_cleanup_free_ char *s = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+		/* the headers come from the event (action, kind, time), the message is OCSF */
+		if (s)
+			forward_record(e->fwd, s, strlen(s), ev);
+		json_decref(o);
+		return s ? 0 : -ENOMEM;
+	}
+	forward_record(e->fwd, line, len, ev);
+	return 0;
+}
+
 int events_emit(struct events *e, json_t *ev)
 {
 	char ts[40], *line = NULL;
@@ -132,7 +282,7 @@ int events_emit(struct events *e, json_t *ev)
 			e->lost++;
 		return -ENOMEM;
 	}
-	if (!e || e->fd < 0) {
+	if (!e || (e->fd < 0 && !e->audit && !e->fwd)) {
 		json_decref(ev);
 		return 0;
 	}
@@ -158,22 +308,28 @@ int events_emit(struct events *e, json_t *ev)
 	json_object_set_new(n, "events_lost",
 	                    json_integer((json_int_t)e->lost + (json_int_t)e->kernel_lost));
 
+	/* serialized once, for the events file and the audit log alike */
 	line = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(ev);
 	if (!line) {
+		json_decref(ev);
 		e->lost++;
 		return -ENOMEM;
 	}
 	len = strlen(line);
-	line[len++] = '\n'; /* json_dumps leaves room: we overwrite the NUL */
-	do
-		w = write(e->fd, line, len);
-	while (w < 0 && errno == EINTR);
-	if (w < 0)
-		r = -errno;
-	else if ((size_t)w != len)
-		r = -EIO;
+	if (e->audit || e->fwd)
+		r = audit_and_forward(e, ev, line, len);
+	if (e->fd >= 0) {
+		line[len++] = '\n'; /* json_dumps leaves room: we overwrite the NUL */
+		do
+			w = write(e->fd, line, len);
+		while (w < 0 && errno == EINTR);
+		if (w < 0)
+			r = -errno;
+		else if ((size_t)w != len)
+			r = -EIO;
+	}
 	free(line);
+	json_decref(ev);
 	if (r < 0)
 		e->lost++;
 	else

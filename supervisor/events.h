@@ -25,8 +25,23 @@ struct events_context {
 	uint64_t cgroup_id;
 };
 
-/* Open path for appending ("-" is stderr). A NULL path gives a sink that drops. */
+/* Open path for appending ("-" is stderr). A NULL path: no events file. */
 int events_open(const char *path, const struct events_context *ctx, struct events **ret);
+struct config;
+/*
+ * Also write every event to the audit log and forward it, as the
+ * configuration says (both optional). Fails, with a message, when either
+ * cannot be set up: the caller refuses to launch then.
+ */
+int events_attach_audit(struct events *e, const struct config *c, char **ret_error);
+/* Now and then (the supervisor's tick): sync a due audit batch, retry forwarding. */
+void events_tick(struct events *e);
+/* Around a burst of events (a drained ring): the audit log's lock taken once. */
+void events_hold(struct events *e);
+void events_release(struct events *e);
+/* Records the forwarder gave up on so far. */
+uint64_t events_forward_dropped(const struct events *e);
+
 /* Replace the context (its strings must outlive the sink). */
 void events_set_context(struct events *e, const struct events_context *ctx);
 void events_close(struct events *e);

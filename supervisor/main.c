@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "cleanup.h"
+#include "config.h"
 #include "log.h"
 #include "profile.h"
 #include "run.h"
@@ -29,6 +32,8 @@ static const char usage_main[] =
 	"  run [OPTIONS] [--] COMMAND [ARG...]   run COMMAND in a sandbox\n"
 	"  profile check FILE...                 validate profiles (FILE:LINE: errors)\n"
 	"  profile show NAME|PATH                print a profile after includes and defaults\n"
+	"  audit verify [OPTIONS] [FILE...]      check the audit log's hash chain\n"
+	"  config check|show [FILE]              validate or print nbwarden.conf\n"
 	"  help                                  show this help\n"
 	"\n"
 	"Global options:\n"
@@ -36,7 +41,7 @@ static const char usage_main[] =
 	"  -h, --help      show help (also after a command: nbwarden run --help)\n"
 	"      --version   print the version\n"
 	"\n"
-	"See nbwarden(8) and nbwarden.profile(5).\n";
+	"See nbwarden(8), nbwarden.profile(5) and nbwarden.conf(5).\n";
 
 static const char usage_run[] =
 	"Usage: nbwarden run [OPTIONS] [--] COMMAND [ARG...]\n"
@@ -65,6 +70,9 @@ static const char usage_run[] =
 	"  -e, --env NAME=VALUE      set a variable (repeatable); other variables are\n"
 	"                            dropped unless the profile keeps them\n"
 	"      --events FILE         append JSON-lines events to FILE (\"-\": stderr)\n"
+	"      --config FILE         nbwarden.conf to use (default: " CONFIG_DEFAULT_PATH ",\n"
+	"                            where a missing file means the defaults): where\n"
+	"                            the audit log is written and forwarded\n"
 	"      --stats               print the sandbox's CPU, IO and network totals at exit\n"
 	"\n"
 	"Exit status: the command's own; 128+N if it was killed by signal N; 125 if the\n"
@@ -95,6 +103,7 @@ static int cmd_run(int argc, char **argv)
 		{"cwd", required_argument, NULL, 'C'},
 		{"env", required_argument, NULL, 'e'},
 		{"events", required_argument, NULL, 'E'},
+		{"config", required_argument, NULL, 'F'},
 		{"stats", no_argument, NULL, 'S'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
@@ -131,6 +140,9 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'E':
 			o.events_path = optarg;
+			break;
+		case 'F':
+			o.config_path = optarg;
 			break;
 		case 'S':
 			o.show_stats = true;
@@ -231,6 +243,193 @@ static int cmd_profile(int argc, char **argv)
 	return EXIT_USAGE;
 }
 
+static const char usage_audit[] =
+	"Usage: nbwarden audit verify [OPTIONS] [FILE...]\n"
+	"\n"
+	"Check the audit log's hash chain: every record's hash (or HMAC), that each\n"
+	"record follows the one before it (seq and prev_hash), across rotated files,\n"
+	"and against the head file (records cut off the end, or from the start).\n"
+	"Without FILE, the log nbwarden.conf names: its rotated files oldest first,\n"
+	"then the live file, checked against its head. Reports the first problem as\n"
+	"FILE:LINE: what, and exits 1; exits 0 when the chain holds.\n"
+	"\n"
+	"Options:\n"
+	"      --config FILE   nbwarden.conf (default: " CONFIG_DEFAULT_PATH ")\n"
+	"      --key FILE      HMAC key (default: the configuration's hmac_key_file)\n"
+	"      --head FILE     check the chain's ends against this head file (default:\n"
+	"                      LOG.head when no FILE is given, none otherwise)\n"
+	"      --since TIME    only check records from TIME on (RFC 3339, e.g.\n"
+	"      --until TIME    2026-11-23T10:00:00Z; the first is still checked\n"
+	"                      against the record before it)\n";
+
+static const char usage_config[] =
+	"Usage: nbwarden config check [FILE]\n"
+	"       nbwarden config show [FILE]\n"
+	"\n"
+	"check  parse FILE (default: " CONFIG_DEFAULT_PATH ") and report every\n"
+	"       problem as FILE:LINE: message; exits 0 if valid, 1 otherwise.\n"
+	"show   print the effective configuration, defaults filled in.\n";
+
+static int parse_time_arg(const char *s, int64_t *ret)
+{
+	struct tm tm = {0};
+	const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+
+	if (!rest) {
+		rest = strptime(s, "%Y-%m-%d", &tm);
+		if (!rest || *rest)
+			return -EINVAL;
+	} else if (*rest && !streq(rest, "Z")) {
+		return -EINVAL;
+	}
+	*ret = (int64_t)timegm(&tm) * 1000000;
+	return 0;
+}
+
+static int load_config_for(const char *path, struct config **ret)
+{
+	char **errors = NULL;
+	int r = config_load(path ? path : CONFIG_DEFAULT_PATH, !path, false, ret, &errors);
+
+	STRV_FOREACH (e, errors)
+		fprintf(stderr, "%s\n", *e);
+	strv_free(errors);
+	return r;
+}
+
+static int cmd_audit_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'F'},
+		{"key", required_argument, NULL, 'k'},
+		{"head", required_argument, NULL, 'H'},
+		{"since", required_argument, NULL, 's'},
+		{"until", required_argument, NULL, 'u'},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	struct audit_verify_options vo = {.since_usec = INT64_MIN, .until_usec = INT64_MAX};
+	struct audit_verify_result res = {0};
+	const char *config_path = NULL, *key_path = NULL, *head = NULL;
+	_cleanup_free_ unsigned char *key = NULL;
+	_cleanup_free_ char *default_head = NULL, *error = NULL;
+	struct config *c = NULL;
+	char **files = NULL;
+	int opt, r;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
+		switch (opt) {
+		case 'F':
+			config_path = optarg;
+			break;
+		case 'k':
+			key_path = optarg;
+			break;
+		case 'H':
+			head = optarg;
+			break;
+		case 's':
+		case 'u':
+			if (parse_time_arg(optarg, opt == 's' ? &vo.since_usec : &vo.until_usec) <
+			    0) {
+				log_error("audit verify: '%s' is not a time (2026-11-23T10:00:00Z)",
+				          optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			fputs(usage_audit, stdout);
+			return 0;
+		default:
+			fputs(usage_audit, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (load_config_for(config_path, &c) < 0)
+		return 1;
+	if (!key_path)
+		key_path = c->audit_key_file;
+	if (key_path && audit_read_key(key_path, &key, &vo.key_len, &error) < 0) {
+		log_error("%s", error);
+		config_free(c);
+		return 1;
+	}
+	vo.key = key;
+	if (optind < argc) {
+		files = strv_copy(argv + optind);
+		r = files ? 0 : -ENOMEM;
+	} else if (!c->audit_path) {
+		log_error("audit verify: the configuration has no audit log (path = none)");
+		config_free(c);
+		return 1;
+	} else {
+		r = audit_list_files(c->audit_path, &files);
+		if (r >= 0 && !head && asprintf(&default_head, "%s.head", c->audit_path) >= 0)
+			head = default_head;
+	}
+	config_free(c);
+	if (r < 0) {
+		log_error_errno(r, "audit verify: cannot list the log's files: %m");
+		return 1;
+	}
+	vo.head = head;
+	r = audit_verify(files, &vo, &res);
+	if (r < 0) {
+		log_error_errno(r, "audit verify: cannot read the log: %m");
+	} else if (r > 0) {
+		fprintf(stderr, "%s\n", res.error ? res.error : "the chain is broken");
+	} else {
+		printf("ok: %llu records", (unsigned long long)res.records);
+		if (res.records)
+			printf(", seq %llu..%llu", (unsigned long long)res.first_seq,
+			       (unsigned long long)res.last_seq);
+		printf(" in %zu file(s)%s%s\n", strv_length(files), head ? ", head matches" : "",
+		       res.torn_tail ? "; the last line is an unacknowledged partial record" : "");
+	}
+	audit_verify_result_done(&res);
+	strv_free(files);
+	return r == 0 ? 0 : 1;
+}
+
+static int cmd_audit(int argc, char **argv)
+{
+	if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h")) {
+		fputs(usage_audit, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	if (streq(argv[1], "verify"))
+		return cmd_audit_verify(argc - 1, argv + 1);
+	log_error("audit: unknown subcommand '%s'", argv[1]);
+	fputs(usage_audit, stderr);
+	return EXIT_USAGE;
+}
+
+static int cmd_config(int argc, char **argv)
+{
+	struct config *c = NULL;
+	int r;
+
+	if (argc < 2 || argc > 3 || streq(argv[1], "--help") || streq(argv[1], "-h")) {
+		fputs(usage_config, argc < 2 || argc > 3 ? stderr : stdout);
+		return argc < 2 || argc > 3 ? EXIT_USAGE : 0;
+	}
+	if (!streq(argv[1], "check") && !streq(argv[1], "show")) {
+		log_error("config: unknown subcommand '%s'", argv[1]);
+		fputs(usage_config, stderr);
+		return EXIT_USAGE;
+	}
+	r = load_config_for(argc == 3 ? argv[2] : NULL, &c);
+	if (r < 0)
+		return 1;
+	if (streq(argv[1], "show"))
+		r = config_print(c, stdout);
+	else
+		printf("%s: ok\n", c->file ? c->file : CONFIG_DEFAULT_PATH " (missing: defaults)");
+	config_free(c);
+	return r < 0 || fflush(stdout) != 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	int i = 1;
@@ -270,6 +469,10 @@ int main(int argc, char **argv)
 		return cmd_run(argc - i, argv + i);
 	if (streq(argv[i], "profile"))
 		return cmd_profile(argc - i, argv + i);
+	if (streq(argv[i], "audit"))
+		return cmd_audit(argc - i, argv + i);
+	if (streq(argv[i], "config"))
+		return cmd_config(argc - i, argv + i);
 	if (streq(argv[i], "help")) {
 		fputs(usage_main, stdout);
 		return 0;

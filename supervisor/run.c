@@ -26,6 +26,7 @@
 
 #include "cgroup.h"
 #include "cleanup.h"
+#include "config.h"
 #include "env.h"
 #include "events.h"
 #include "guard.h"
@@ -490,6 +491,10 @@ static void emit_lifecycle(struct supervisor *s, const char *type, const char *a
 			                    json_integer((json_int_t)wr));
 		}
 		add_limit_hits(s, object_at_nbw(ev));
+		if (events_forward_dropped(s->ev) > 0)
+			json_object_set_new(
+				object_at_nbw(ev), "forward_dropped",
+				json_integer((json_int_t)events_forward_dropped(s->ev)));
 	}
 	if (exit_code < 0) {
 		static const char *const keys[] = {"limits_not_enforced", "hosts_unresolved"};
@@ -546,6 +551,8 @@ static void kill_sandbox(struct supervisor *s, const char *rule, const char *fmt
 	if (vasprintf(&s->kill_reason, fmt, ap) < 0)
 		s->kill_reason = strdup("killed");
 	va_end(ap);
+	/* the kill may wait: other supervisors must not wait for our audit lock meanwhile */
+	events_release(s->ev);
 	r = cgroup_kill(s->cg, 5000);
 	if (r < 0)
 		log_warning_errno(r, "cannot kill cgroup '%s': %m, killing init only", s->cg->path);
@@ -878,6 +885,14 @@ static void check_oom(struct supervisor *s)
 		             (unsigned long long)n);
 }
 
+/* The kernel's events, a burst at a time: the audit log is locked once for it. */
+static void drain_ring(struct supervisor *s)
+{
+	events_hold(s->ev);
+	(void)ring_buffer__consume(s->ring);
+	events_release(s->ev);
+}
+
 /* Every TICK_USEC: the budgets (cpu_time, io_bytes, runaway), counters and summaries. */
 static void tick(struct supervisor *s)
 {
@@ -890,9 +905,10 @@ static void tick(struct supervisor *s)
 	s->ticks += expirations;
 	/* the kernel wakes us only for kills and a filling ring: the rest waits for this */
 	if (s->ring)
-		(void)ring_buffer__consume(s->ring);
+		drain_ring(s);
 	if (s->ticks % SUMMARY_TICKS < expirations)
 		repeats_flush(&s->repeats, summary_event, s);
+	events_tick(s->ev);
 	settle_pending_exec_kill(s, false);
 	check_guard_counters(s);
 	check_oom(s);
@@ -936,7 +952,7 @@ static int arm_tick(struct supervisor *s)
 static void finish_guard(struct supervisor *s)
 {
 	if (s->ring)
-		(void)ring_buffer__consume(s->ring);
+		drain_ring(s);
 	settle_pending_exec_kill(s, true);
 	check_guard_counters(s);
 }
@@ -1163,7 +1179,7 @@ static int supervise(struct supervisor *s, size_t req_size, size_t resp_size)
 			s->parent_pidfd = safe_close(s->parent_pidfd);
 		}
 		if (p[6].revents & POLLIN)
-			(void)ring_buffer__consume(s->ring);
+			drain_ring(s);
 		if (p[7].revents & POLLIN)
 			tick(s);
 		if (p[0].revents & POLLIN)
@@ -1202,6 +1218,35 @@ static int outcome(struct supervisor *s)
 	}
 	log_error("sandbox %s ended without reporting the command's status", plan->id);
 	return EXIT_SETUP_FAILED;
+}
+
+/*
+ * The audit log and its forwarding, per nbwarden.conf: part of the
+ * protection, so a launch that cannot record is refused (the refusal still
+ * reaches the events file, and the audit log if only forwarding failed).
+ */
+static int attach_audit(struct supervisor *s, const char *config_path)
+{
+	const char *path = config_path ? config_path : CONFIG_DEFAULT_PATH;
+	_cleanup_free_ char *error = NULL;
+	struct config *c = NULL;
+	char **errors = NULL;
+	int r;
+
+	/* the default file may be missing (every default applies); a named one may not */
+	r = config_load(path, !config_path, true, &c, &errors);
+	if (r < 0) {
+		STRV_FOREACH (e, errors)
+			log_error("%s", *e);
+		strv_free(errors);
+		return log_error_errno(r, "cannot load the configuration %s", path);
+	}
+	r = events_attach_audit(s->ev, c, &error);
+	config_free(c);
+	if (r < 0)
+		return log_error_errno(r, "cannot set up the audit log: %s",
+		                       error ? error : strerror(-r));
+	return 0;
 }
 
 static int notif_sizes(size_t *ret_req, size_t *ret_resp)
@@ -1259,6 +1304,9 @@ int run_main(const struct run_options *o)
 		          "launches go through the nbwarden daemon");
 		goto refused;
 	}
+	r = attach_audit(&s, o->config_path);
+	if (r < 0)
+		goto refused;
 	r = notif_sizes(&req_size, &resp_size);
 	if (r < 0) {
 		log_error_errno(r, "seccomp user notification is not available: %m");

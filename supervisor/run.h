@@ -24,7 +24,8 @@ struct run_options {
 	char **env;  /* "NAME=value" from --env */
 	char **argv; /* the command */
 	const char *events_path;
-	bool show_stats; /* --stats */
+	const char *config_path; /* nbwarden.conf, or NULL for the default (may be missing) */
+	bool show_stats;         /* --stats */
 };
 
 /* Returns the exit code nbwarden should exit with. */

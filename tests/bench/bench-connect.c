@@ -367,8 +367,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (effective_programs(plain) != 0) {
-		fprintf(stderr, "bench-connect: %s has cgroup BPF programs in effect from an "
-		                "ancestor: no baseline without hooks\n",
+		fprintf(stderr,
+		        "bench-connect: %s has cgroup BPF programs in effect from an "
+		        "ancestor: no baseline without hooks\n",
 		        plain);
 		cleanup(g);
 		return 1;
@@ -390,11 +391,12 @@ int main(int argc, char **argv)
 			break;
 		}
 		for (int t = 0; t < 2; t++)
-			printf("%-8zu %6.1f ms %9.1f ms %6s %7.2f us %5.2f us  ratio %.3f\n", sizes[i],
-			       plan_ms, install_ms, t ? "udp" : "tcp", res[t].plain / 1e3,
+			printf("%-8zu %6.1f ms %9.1f ms %6s %7.2f us %5.2f us  ratio %.3f\n",
+			       sizes[i], plan_ms, install_ms, t ? "udp" : "tcp", res[t].plain / 1e3,
 			       res[t].hooked / 1e3, res[t].ratio);
 		if (i == ELEMENTSOF(sizes) - 1)
-			printf("RESULT connect ratio at %zu entries: tcp %.3f, udp %.3f (goal <= 1.10 "
+			printf("RESULT connect ratio at %zu entries: tcp %.3f, udp %.3f (goal <= "
+			       "1.10 "
 			       "for tcp: %s)\n",
 			       sizes[i], res[0].ratio, res[1].ratio,
 			       res[0].ratio <= 1.10 ? "met" : "missed");

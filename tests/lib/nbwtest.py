@@ -104,6 +104,11 @@ class Env:
         except KeyError:
             raise Skip("test user %s missing: run scripts/setup-test-env.sh" % TEST_USER)
         self.uid, self.gid, self.home = pw.pw_uid, pw.pw_gid, pw.pw_dir
+        # every launch writes this run's own audit log, never the host's
+        self.audit_dir = os.path.join(self.root, "audit")
+        os.makedirs(self.audit_dir, mode=0o750, exist_ok=True)
+        self.audit_log = os.path.join(self.audit_dir, "audit.jsonl")
+        self.config = self.write_config("nbwarden", "[audit]\npath = %s\n" % self.audit_log)
         self.write_profile("t-base", """
 [profile]
 include = base
@@ -120,6 +125,14 @@ allow = %s
         os.chmod(path, mode)
         return path
 
+    def write_config(self, name, text):
+        """An nbwarden.conf (root-owned, 0644, as nbwarden requires)."""
+        path = os.path.join(self.root, name + ".nbwarden.conf")
+        with open(path, "w") as f:
+            f.write(text.lstrip())
+        os.chmod(path, 0o644)
+        return path
+
     def profile(self, extra, name=None):
         """A profile that includes the test base plus extra sections."""
         self.counter += 1
@@ -134,8 +147,9 @@ allow = %s
     def leaf(self, sid):
         return os.path.join(self.cg_mount, self.cg_parent, sid)
 
-    def cmd(self, argv, profile=None, sid=None, extra=(), events=None):
-        c = [NBW, "run", "--cgroup-parent", self.cg_parent, "--id", sid or self.new_id()]
+    def cmd(self, argv, profile=None, sid=None, extra=(), events=None, config=None):
+        c = [NBW, "run", "--cgroup-parent", self.cg_parent, "--id", sid or self.new_id(),
+             "--config", config or self.config]
         if profile:
             c += ["--profile", profile]
         else:
