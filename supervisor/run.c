@@ -908,7 +908,6 @@ static void tick(struct supervisor *s)
 		drain_ring(s);
 	if (s->ticks % SUMMARY_TICKS < expirations)
 		repeats_flush(&s->repeats, summary_event, s);
-	events_tick(s->ev);
 	settle_pending_exec_kill(s, false);
 	check_guard_counters(s);
 	check_oom(s);
@@ -932,6 +931,8 @@ static void tick(struct supervisor *s)
 	    rd + wr >= l->io_bytes)
 		kill_sandbox(s, "limits.io_bytes", "IO limit of %s reached",
 		             format_size(l->io_bytes, buf));
+	/* bookkeeping last: an audit sync (a disk flush) must not delay a kill */
+	events_tick(s->ev);
 }
 
 /* Always, budgets or not: the suppression summaries and the counters need it too. */
