@@ -161,8 +161,9 @@ static int line_digest(struct hasher *h, const char *line, size_t body_len,
 	return hasher_hex(h, buf, body_len + 1, hex);
 }
 
-int audit_parse_line(const char *line, size_t len, uint64_t *ret_seq,
-                     char ret_hash[AUDIT_HASH_HEX + 1], bool *ret_hmac)
+/* seq and the hash written in a complete record line; read, not verified. */
+static int line_chain_fields(const char *line, size_t len, uint64_t *ret_seq,
+                             char ret_hash[AUDIT_HASH_HEX + 1])
 {
 	const char *hex, *p;
 	size_t body;
@@ -185,15 +186,7 @@ int audit_parse_line(const char *line, size_t len, uint64_t *ret_seq,
 	*ret_seq = v;
 	memcpy(ret_hash, hex, AUDIT_HASH_HEX);
 	ret_hash[AUDIT_HASH_HEX] = 0;
-	if (ret_hmac)
-		*ret_hmac = hmac;
 	return 0;
-}
-
-static int line_chain_fields(const char *line, size_t len, uint64_t *ret_seq,
-                             char ret_hash[AUDIT_HASH_HEX + 1])
-{
-	return audit_parse_line(line, len, ret_seq, ret_hash, NULL);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -477,6 +470,29 @@ int audit_list_files(const char *path, char ***ret)
 	return 0;
 }
 
+/* A closed file's last record: the line, its seq and hash (-EBADMSG: none). */
+static int file_last_record(const char *path, char **ret_line, uint64_t *ret_seq,
+                            char ret_hash[AUDIT_HASH_HEX + 1])
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	_cleanup_free_ char *line = NULL;
+	struct stat st;
+	uint64_t size;
+	size_t len;
+	int r;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -errno;
+	size = (uint64_t)st.st_size;
+	r = last_line(fd, &size, false, &line, &len);
+	if (r < 0)
+		return r;
+	if (!line || line_chain_fields(line, len, ret_seq, ret_hash) < 0)
+		return -EBADMSG;
+	*ret_line = TAKE_PTR(line);
+	return 0;
+}
+
 /* The chain state from the newest rotated file's last record, if any. */
 static int newest_rotated_end(const struct audit *a, bool *found, uint64_t *seq,
                               char hash[AUDIT_HASH_HEX + 1])
@@ -494,20 +510,12 @@ static int newest_rotated_end(const struct audit *a, bool *found, uint64_t *seq,
 	if (n > 0 && streq(files[n - 1], a->path))
 		n--;
 	if (n > 0) {
-		_cleanup_close_ int fd = open(files[n - 1], O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		_cleanup_free_ char *line = NULL;
-		struct stat st;
-		uint64_t size;
-		size_t len;
 
-		if (fd < 0 || fstat(fd, &st) < 0) {
-			strv_free(files);
-			return -errno;
-		}
-		size = (uint64_t)st.st_size;
-		r = last_line(fd, &size, false, &line, &len);
-		if (r >= 0 && line && line_chain_fields(line, len, seq, hash) >= 0)
-			*found = true;
+		r = file_last_record(files[n - 1], &line, seq, hash);
+		*found = r >= 0;
+		if (r == -EBADMSG)
+			r = 0; /* not a record: the chain cannot go on from there */
 	}
 	strv_free(files);
 	return r < 0 ? r : 0;
@@ -627,23 +635,15 @@ static int apply_retention(struct audit *a)
 		return r;
 	STRV_FOREACH (f, files) {
 		_cleanup_free_ char *line = NULL;
-		_cleanup_close_ int fd = -1;
-		struct stat st;
 		struct tm tm = {0};
 		const char *stamp = *f + strlen(a->path) + 1, *ts;
-		uint64_t size, seq;
+		uint64_t seq;
 		char hash[AUDIT_HASH_HEX + 1];
-		size_t len;
 		int64_t newest;
 
 		if (streq(*f, a->path))
 			break;
-		fd = open(*f, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0 || fstat(fd, &st) < 0)
-			break;
-		size = (uint64_t)st.st_size;
-		if (last_line(fd, &size, false, &line, &len) < 0 || !line ||
-		    line_chain_fields(line, len, &seq, hash) < 0) {
+		if (file_last_record(*f, &line, &seq, hash) < 0) {
 			log_debug("audit: not removing unreadable %s", *f);
 			break;
 		}
@@ -990,6 +990,18 @@ int audit_close(struct audit *a)
 uint64_t audit_appended(const struct audit *a)
 {
 	return a ? a->appended : 0;
+}
+
+uint64_t audit_last_seq(const struct audit *a)
+{
+	return a->seq;
+}
+
+const char *audit_last_hash(const struct audit *a, bool *ret_hmac)
+{
+	if (ret_hmac)
+		*ret_hmac = a->key != NULL;
+	return a->hash;
 }
 
 int audit_read_key(const char *path, unsigned char **ret, size_t *ret_len, char **ret_error)

@@ -89,12 +89,11 @@ int audit_tick(struct audit *a);
 /* Sync and close; NULL is fine. */
 int audit_close(struct audit *a);
 
-/* A record line's seq and hash (or HMAC), read, not verified. */
-int audit_parse_line(const char *line, size_t len, uint64_t *ret_seq,
-                     char ret_hash[AUDIT_HASH_HEX + 1], bool *ret_hmac);
-
 /* Records appended by this handle. */
 uint64_t audit_appended(const struct audit *a);
+/* The last record appended: its seq, and its hash (or HMAC: *ret_hmac). */
+uint64_t audit_last_seq(const struct audit *a);
+const char *audit_last_hash(const struct audit *a, bool *ret_hmac);
 
 /* ---- verification -------------------------------------------------------- */
 

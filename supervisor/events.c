@@ -246,14 +246,11 @@ static int audit_and_forward(struct events *e, json_t *ev, const char *json, siz
 		return 0;
 	/* the chain's fields, for the syslog/journald headers and the OCSF form */
 	if (e->audit) {
-		char hash[AUDIT_HASH_HEX + 1];
-		uint64_t seq;
 		bool hmac;
+		const char *hash = audit_last_hash(e->audit, &hmac);
 
-		if (audit_parse_line(line, len, &seq, hash, &hmac) >= 0) {
-			json_object_set_new(ev, "seq", json_integer((json_int_t)seq));
-			json_object_set_new(ev, hmac ? "hmac" : "hash", json_string(hash));
-		}
+		json_object_set_new(ev, "seq", json_integer((json_int_t)audit_last_seq(e->audit)));
+		json_object_set_new(ev, hmac ? "hmac" : "hash", json_string(hash));
 	}
 	if (e->format == FORWARD_FORMAT_OCSF) {
 		json_t *o = ocsf_from_event(ev);

@@ -17,7 +17,7 @@
  *   probe net                    loopback bind/connect and interface list
  *   probe env                    print the environment
  *   probe rlimits                core and open-file limits
- *   probe spin [SECONDS]         burn CPU (at most SECONDS, default 60)
+ *   probe spin [SECONDS]         burn CPU (at most SECONDS, default 60); prints when it began
  *   probe write-bytes PATH MIB   write MIB MiB to PATH, synced
  */
 #include <arpa/inet.h>
@@ -396,6 +396,12 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "spin")) {
 		time_t end = time(NULL) + (argc > 2 ? atoi(argv[2]) : 60);
 		volatile unsigned long x = 0;
+		struct timespec now;
+
+		/* when the spinning starts (wall clock, as events carry it) */
+		clock_gettime(CLOCK_REALTIME, &now);
+		printf("since=%lld.%06ld\n", (long long)now.tv_sec, now.tv_nsec / 1000);
+		fflush(stdout);
 
 		while (time(NULL) < end)
 			for (int i = 0; i < 1000000; i++)
