@@ -643,7 +643,7 @@ static int apply_retention(struct audit *a)
 
 		if (streq(*f, a->path))
 			break;
-		if (file_last_record(*f, &line, &seq, hash) < 0) {
+		if (file_last_record(*f, &line, &seq, hash) < 0 || !line) {
 			log_debug("audit: not removing unreadable %s", *f);
 			break;
 		}
