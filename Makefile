@@ -46,19 +46,20 @@ LDLIBS   := $(PKG_LIBS)
 
 LIB_SRCS := util.c log.c profile.c netrule.c seccomp.c landlock.c mount.c cgroup.c caps.c netns.c \
             user.c env.c events.c repeats.c guard.c sandbox.c run.c audit.c config.c forward.c \
-            ocsf.c
+            ocsf.c policy.c proto.c budget.c metrics.c daemon.c client.c
 LIB_OBJS := $(addprefix $(O)/supervisor/,$(LIB_SRCS:.c=.o))
 MAIN_OBJ := $(O)/supervisor/main.o
 
 UNIT_TESTS := test-util test-profile test-seccomp test-env test-cgroup test-mount test-guard \
-              test-repeats test-audit test-config test-forward test-ocsf
+              test-repeats test-audit test-config test-forward test-ocsf test-policy test-proto \
+              test-budget test-metrics
 UNIT_BINS  := $(addprefix $(O)/tests/unit/,$(UNIT_TESTS))
 
 HELPER_BINS := $(O)/tests/escape/attack $(O)/tests/integration/probe
 BENCH_BINS  := $(O)/tests/bench/bench-connect $(O)/tests/bench/audit-writer
 
 .PHONY: all check test test-unit test-integration test-escape sanitize demo install \
-	clean bench format deps vmtest
+	clean bench format deps vmtest fuzz
 
 all: $(O)/nbwarden
 
@@ -129,7 +130,8 @@ SAN_ENV   := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 # Everything this host can run, as CI runs it: the unit, integration,
-# escape and benchmark tiers, the unit and integration tiers again on an
+# escape and benchmark tiers, a minute of fuzzing the daemon's request
+# parser (scripts/fuzz.sh), the unit and integration tiers again on an
 # ASan+UBSan build, then the VM tier (scripts/vmtest.sh: the limit tests and
 # the integration and escape tiers again, on Debian's 6.1 kernel with a pure
 # cgroup v2 hierarchy). Needs root; installs its own dependencies, test user
@@ -139,12 +141,16 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory O=$(O)/sanitize CFLAGS='$(SAN_FLAGS)' \
 		LDFLAGS='-fsanitize=address,undefined' build-tests
 	$(Q)$(SAN_ENV) tests/run-all.sh $(O):unit $(O):integration $(O):escape $(O):bench \
-		$(O)/sanitize:unit $(O)/sanitize:integration $(O):qemu
+		$(O):fuzz $(O)/sanitize:unit $(O)/sanitize:integration $(O):qemu
 
 # The VM tier alone (root): boots Debian's kernel under qemu, runs the limit
 # tests and the integration and escape tiers inside it.
 vmtest: $(O)/nbwarden $(HELPER_BINS)
 	$(Q)tests/run-all.sh $(O):qemu
+
+# The daemon's request parser under libFuzzer (NBW_FUZZ_SECONDS, default 60).
+fuzz:
+	$(Q)tests/run-all.sh $(O):fuzz
 
 test-unit: $(UNIT_BINS)
 	$(Q)tests/run-all.sh $(O):unit
@@ -167,7 +173,7 @@ sanitize:
 	$(Q)$(SAN_ENV) tests/run-all.sh $(O)/sanitize:unit $(O)/sanitize:integration
 
 FORMATTED := supervisor/*.c supervisor/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/escape/*.c tests/bench/*.c \
-	     tests/integration/*.c
+	     tests/integration/*.c tests/fuzz/*.c
 
 check: $(O)/bpf/guard.skel.h
 	$(Q)clang-format --dry-run --Werror $(FORMATTED)
@@ -189,11 +195,19 @@ bench: $(O)/nbwarden $(HELPER_BINS) $(BENCH_BINS)
 	$(Q)scripts/bench-launch.sh $(O)/nbwarden
 	$(Q)scripts/bench-bpf.sh $(O)
 	$(Q)scripts/bench-audit.sh $(O)
+	$(Q)scripts/bench-daemon.sh $(O)
 
 install: $(O)/nbwarden
 	install -D -m 0755 $(O)/nbwarden $(DESTDIR)$(PREFIX)/bin/nbwarden
 	install -d $(DESTDIR)$(DATADIR)/profiles
-	install -m 0644 profiles/*.conf $(DESTDIR)$(DATADIR)/profiles/
+	install -m 0644 $(filter-out profiles/policy.conf,$(wildcard profiles/*.conf)) \
+		$(DESTDIR)$(DATADIR)/profiles/
+	install -D -m 0644 profiles/policy.conf $(DESTDIR)$(DATADIR)/policy.conf.example
+	install -D -m 0644 docs/nbwarden.policy.5 $(DESTDIR)$(PREFIX)/share/man/man5/nbwarden.policy.5
+	install -D -m 0644 packaging/nbwarden.service \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system/nbwarden.service
+	install -D -m 0644 packaging/prometheus/nbwarden-rules.yml \
+		$(DESTDIR)$(DATADIR)/prometheus/nbwarden-rules.yml
 	install -D -m 0644 docs/nbwarden.8 $(DESTDIR)$(PREFIX)/share/man/man8/nbwarden.8
 	install -D -m 0644 docs/nbwarden.profile.5 $(DESTDIR)$(PREFIX)/share/man/man5/nbwarden.profile.5
 	install -D -m 0644 docs/nbwarden.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/nbwarden.conf.5

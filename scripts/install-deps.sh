@@ -15,6 +15,7 @@ PKGS="
 	libcmocka-dev libinih-dev libjansson-dev libssl-dev
 	python3 python3-jsonschema iproute2 procps util-linux
 	bubblewrap hyperfine
+	prometheus clang-14 libclang-rt-14-dev systemd
 	qemu-system-x86 busybox-static kmod e2fsprogs
 "
 

@@ -200,7 +200,7 @@ timeout -k 5 "$limit" qemu-system-x86_64 \
 	-nodefaults -no-user-config -display none -no-reboot \
 	-chardev stdio,id=con,signal=off -serial chardev:con \
 	-kernel "$vmlinuz" -initrd "$work/initrd.cpio" \
-	-append "console=ttyS0 quiet loglevel=3 panic=-1 cgroup_no_v1=all lsm=$lsm" \
+	-append "console=ttyS0 quiet loglevel=3 panic=-1 cgroup_no_v1=all psi=1 lsm=$lsm" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs local,path="$work/out",mount_tag=out,security_model=none \
 	-drive file="$work/scratch.img",format=raw,if=virtio,cache=unsafe \

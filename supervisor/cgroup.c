@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -175,6 +176,17 @@ bool cgroup_id_is_valid(const char *id)
 		if (!name_char_ok(id[i]))
 			return false;
 	return true;
+}
+
+int cgroup_id_generate(char **ret)
+{
+	uint8_t b[6];
+
+	if (getrandom(b, sizeof(b), 0) != sizeof(b))
+		return -errno;
+	if (asprintf(ret, "nbw-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5]) < 0)
+		return -ENOMEM;
+	return 0;
 }
 
 int cgroup_parent_canonicalize(const char *s, char **ret)
@@ -504,14 +516,6 @@ fail:
 	return r;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int populated(const struct cgroup *cg)
 {
 	char buf[256];
@@ -549,7 +553,7 @@ static int kill_procs(const struct cgroup *cg)
 int cgroup_kill(struct cgroup *cg, unsigned timeout_ms)
 {
 	_cleanup_close_ int ev = -1;
-	uint64_t deadline = now_ms() + timeout_ms;
+	uint64_t deadline = monotonic_usec() / 1000 + timeout_ms;
 	bool have_kill;
 	int r;
 
@@ -567,7 +571,7 @@ int cgroup_kill(struct cgroup *cg, unsigned timeout_ms)
 			return r;
 		if (!have_kill)
 			(void)kill_procs(cg);
-		now = now_ms();
+		now = monotonic_usec() / 1000;
 		if (now >= deadline)
 			return -ETIMEDOUT;
 		/* cgroup.events signals POLLPRI on change; bounded by the deadline */
@@ -600,6 +604,38 @@ int cgroup_destroy(struct cgroup *cg)
 	return r;
 }
 
+int cgroup_open(const char *mount, const char *parent_rel, const char *id, struct cgroup **ret)
+{
+	struct cgroup *cg = calloc(1, sizeof(*cg));
+	struct stat st;
+
+	if (!cg)
+		return -ENOMEM;
+	cg->fd = -1;
+	cg->mount = strdup(mount);
+	cg->parent = path_join(mount, parent_rel);
+	cg->path = cg->parent ? path_join(cg->parent, id) : NULL;
+	if (!cg->mount || !cg->parent || !cg->path) {
+		cgroup_free(cg);
+		return -ENOMEM;
+	}
+	cg->fd = open(cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (cg->fd < 0 || fstat(cg->fd, &st) < 0) {
+		int r = -errno;
+
+		cgroup_free(cg);
+		return r;
+	}
+	cg->id = (uint64_t)st.st_ino;
+	*ret = cg;
+	return 0;
+}
+
+int cgroup_write(const struct cgroup *cg, const char *file, const char *value)
+{
+	return write_file_at(cg->fd, file, value);
+}
+
 int cgroup_read_keyed(const struct cgroup *cg, const char *file, const char *key, uint64_t *ret)
 {
 	char buf[4096] = "";
@@ -619,6 +655,23 @@ int cgroup_read_keyed(const struct cgroup *cg, const char *file, const char *key
 		line = nl ? nl + 1 : NULL;
 	}
 	return -ENOENT;
+}
+
+int cgroup_read_cpu_stall(const struct cgroup *cg, uint64_t *ret)
+{
+	char buf[256] = "";
+	const char *p;
+	int r;
+
+	r = read_file_at(cg->fd, "cpu.pressure", buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	/* "some avg10=0.00 avg60=0.00 avg300=0.00 total=N" comes first */
+	buf[strcspn(buf, "\n")] = 0;
+	p = strstr(buf, " total=");
+	if (strncmp(buf, "some ", 5) != 0 || !p)
+		return -ENOENT;
+	return parse_uint64(p + strlen(" total="), ret);
 }
 
 int cgroup_read_u64(const struct cgroup *cg, const char *file, uint64_t *ret)

@@ -56,6 +56,8 @@ int cgroup_find_mount(char **ret);
 int cgroup_parent_canonicalize(const char *s, char **ret);
 /* Sandbox ids name the leaf: [A-Za-z0-9_-], 1..64 characters. */
 bool cgroup_id_is_valid(const char *id);
+/* A fresh random id, "nbw-" and 12 hex digits. */
+int cgroup_id_generate(char **ret);
 
 struct cgroup {
 	char *mount;  /* cgroup2 mount point */
@@ -81,10 +83,20 @@ int cgroup_kill(struct cgroup *cg, unsigned timeout_ms);
 int cgroup_destroy(struct cgroup *cg);
 void cgroup_free(struct cgroup *cg);
 
+/* Open an existing leaf (the daemon's view of a sandbox it did not create itself). */
+int cgroup_open(const char *mount, const char *parent_rel, const char *id, struct cgroup **ret);
+/* Write one interface file of the leaf. */
+int cgroup_write(const struct cgroup *cg, const char *file, const char *value);
+
 /* Read a "key value" line from a flat-keyed file such as cpu.stat. */
 int cgroup_read_keyed(const struct cgroup *cg, const char *file, const char *key, uint64_t *ret);
 /* Bytes read and written on every device, from io.stat (needs the io controller). */
 int cgroup_read_io(const struct cgroup *cg, uint64_t *ret_read, uint64_t *ret_written);
+/*
+ * Microseconds in which some process of the leaf was runnable but had no CPU
+ * ("some total" of cpu.pressure; -ENOENT without PSI).
+ */
+int cgroup_read_cpu_stall(const struct cgroup *cg, uint64_t *ret);
 
 /* Read a single-number file such as memory.peak. */
 int cgroup_read_u64(const struct cgroup *cg, const char *file, uint64_t *ret);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -6,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "cleanup.h"
 #include "config.h"
 #include "forward.h"
@@ -31,7 +33,12 @@ int config_new_default(struct config **ret)
 		return -ENOMEM;
 	c->audit_path = strdup("/var/log/nbwarden/audit.jsonl");
 	c->forward_journald_socket = strdup("/run/systemd/journal/socket");
-	if (!c->audit_path || !c->forward_journald_socket) {
+	c->daemon_socket = strdup("/run/nbwarden/nbwarden.sock");
+	c->daemon_policy = strdup("/etc/nbwarden/policy.conf");
+	c->daemon_state_dir = strdup("/var/lib/nbwarden");
+	c->daemon_run_dir = strdup("/run/nbwarden");
+	if (!c->audit_path || !c->forward_journald_socket || !c->daemon_socket ||
+	    !c->daemon_policy || !c->daemon_state_dir || !c->daemon_run_dir) {
 		config_free(c);
 		return -ENOMEM;
 	}
@@ -43,6 +50,10 @@ int config_new_default(struct config **ret)
 	c->forward_facility = 10; /* authpriv: audit data */
 	c->forward_format = FORWARD_FORMAT_ECS;
 	c->forward_queue = 4096;
+	c->daemon_alert_kills_per_minute = 5;
+	c->daemon_alert_queue_p95 = 120 * USEC_PER_SEC;
+	c->daemon_client_timeout = 5 * USEC_PER_SEC;
+	c->daemon_max_clients = 4096;
 	*ret = c;
 	return 0;
 }
@@ -56,6 +67,13 @@ void config_free(struct config *c)
 	free(c->audit_key_file);
 	free(c->forward_syslog);
 	free(c->forward_journald_socket);
+	free(c->daemon_socket);
+	free(c->daemon_policy);
+	free(c->daemon_state_dir);
+	free(c->daemon_run_dir);
+	free(c->daemon_profile_dir);
+	free(c->daemon_cgroup_parent);
+	free(c->daemon_metrics_listen);
 	free(c);
 }
 
@@ -232,6 +250,118 @@ static void apply_forward(struct parse *p, const char *key, const char *v)
 	}
 }
 
+static void apply_daemon(struct parse *p, const char *key, const char *v)
+{
+	struct config *c = p->c;
+	uint64_t u;
+
+	if (streq(key, "socket")) {
+		if (strlen(v) >= 108)
+			error(p, "socket: '%s' is too long for a unix socket path (max 107)", v);
+		else
+			set_path(p, key, &c->daemon_socket, v);
+	} else if (streq(key, "policy")) {
+		set_path(p, key, &c->daemon_policy, v);
+	} else if (streq(key, "state_dir")) {
+		set_path(p, key, &c->daemon_state_dir, v);
+	} else if (streq(key, "profile_dir")) {
+		if (streq(v, "none")) {
+			free(c->daemon_profile_dir);
+			c->daemon_profile_dir = NULL;
+		} else {
+			set_path(p, key, &c->daemon_profile_dir, v);
+		}
+	} else if (streq(key, "run_dir")) {
+		set_path(p, key, &c->daemon_run_dir, v);
+	} else if (streq(key, "cgroup_parent")) {
+		_cleanup_free_ char *canon = NULL;
+
+		if (streq(v, "delegated")) {
+			free(c->daemon_cgroup_parent);
+			c->daemon_cgroup_parent = NULL;
+		} else if (cgroup_parent_canonicalize(v, &canon) < 0) {
+			error(p, "cgroup_parent: '%s' is not delegated or a cgroup path", v);
+		} else {
+			free(c->daemon_cgroup_parent);
+			c->daemon_cgroup_parent = TAKE_PTR(canon);
+		}
+	} else if (streq(key, "metrics_listen")) {
+		if (streq(v, "none")) {
+			free(c->daemon_metrics_listen);
+			c->daemon_metrics_listen = NULL;
+		} else if (v[0] == '/') {
+			set_path(p, key, &c->daemon_metrics_listen, v);
+		} else if (config_parse_loopback(v, NULL) < 0) {
+			error(p,
+			      "metrics_listen: '%s' is not none, a socket path, or a loopback "
+			      "127.x.y.z:PORT or [::1]:PORT",
+			      v);
+		} else {
+			set_string(p, &c->daemon_metrics_listen, v);
+		}
+	} else if (streq(key, "alert_kills_per_minute")) {
+		if (parse_uint64(v, &u) < 0 || u > 1000000)
+			error(p, "alert_kills_per_minute: '%s' is not a number from 0 to 1000000",
+			      v);
+		else
+			c->daemon_alert_kills_per_minute = (unsigned)u;
+	} else if (streq(key, "alert_queue_p95")) {
+		if (parse_duration(v, &u) < 0)
+			error(p, "alert_queue_p95: '%s' is not a duration", v);
+		else
+			c->daemon_alert_queue_p95 = u;
+	} else if (streq(key, "client_timeout")) {
+		if (parse_duration(v, &u) < 0 || u < 100 * USEC_PER_MSEC || u > 600 * USEC_PER_SEC)
+			error(p, "client_timeout: '%s' is not a duration from 100ms to 10min", v);
+		else
+			c->daemon_client_timeout = u;
+	} else if (streq(key, "max_clients")) {
+		if (parse_uint64(v, &u) < 0 || u < 1 || u > 65536)
+			error(p, "max_clients: '%s' is not a number from 1 to 65536", v);
+		else
+			c->daemon_max_clients = (unsigned)u;
+	} else {
+		error(p, "unknown key '%s' in [daemon]", key);
+	}
+}
+
+int config_parse_loopback(const char *s, struct sockaddr_storage *ret)
+{
+	struct sockaddr_storage ss = {0};
+	const char *colon = strrchr(s, ':');
+	char host[64];
+	uint32_t port;
+
+	if (!colon || (size_t)(colon - s) >= sizeof(host) || parse_uint32(colon + 1, &port) < 0 ||
+	    port == 0 || port > 65535)
+		return -EINVAL;
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - s), s);
+	if (host[0] == '[') {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+		size_t n = strlen(host);
+
+		if (n < 3 || host[n - 1] != ']')
+			return -EINVAL;
+		host[n - 1] = 0;
+		if (inet_pton(AF_INET6, host + 1, &a->sin6_addr) != 1 ||
+		    !IN6_IS_ADDR_LOOPBACK(&a->sin6_addr))
+			return -EINVAL;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)port);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		if (inet_pton(AF_INET, host, &a->sin_addr) != 1 ||
+		    (ntohl(a->sin_addr.s_addr) >> 24) != 127)
+			return -EINVAL;
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t)port);
+	}
+	if (ret)
+		*ret = ss;
+	return 0;
+}
+
 static char *strip(char *s)
 {
 	char *e;
@@ -286,9 +416,11 @@ static void parse_text(struct parse *p, const char *text, size_t len)
 				continue;
 			}
 			snprintf(section, sizeof(section), "%.*s", (int)(close - l - 1), l + 1);
-			bad_section = !streq(section, "audit") && !streq(section, "forward");
+			bad_section = !streq(section, "audit") && !streq(section, "forward") &&
+			              !streq(section, "daemon");
 			if (bad_section) {
-				error(p, "unknown section [%s] (known: [audit], [forward])",
+				error(p,
+				      "unknown section [%s] (known: [audit], [forward], [daemon])",
 				      section);
 				section[0] = 0;
 			}
@@ -313,8 +445,10 @@ static void parse_text(struct parse *p, const char *text, size_t len)
 		}
 		if (streq(section, "audit"))
 			apply_audit(p, l, eq);
-		else
+		else if (streq(section, "forward"))
 			apply_forward(p, l, eq);
+		else
+			apply_daemon(p, l, eq);
 	}
 }
 
@@ -411,5 +545,16 @@ int config_print(const struct config *c, FILE *f)
 	        forward_facility_to_string(c->forward_facility), c->forward_journald ? "yes" : "no",
 	        c->forward_journald_socket, forward_format_to_string(c->forward_format),
 	        c->forward_queue);
+	fprintf(f,
+	        "\n[daemon]\nsocket = %s\npolicy = %s\nstate_dir = %s\nrun_dir = %s\n"
+	        "profile_dir = %s\ncgroup_parent = %s\nmetrics_listen = %s\nalert_kills_per_minute "
+	        "= %u\n"
+	        "alert_queue_p95 = %s\nclient_timeout = %s\nmax_clients = %u\n",
+	        c->daemon_socket, c->daemon_policy, c->daemon_state_dir, c->daemon_run_dir,
+	        c->daemon_profile_dir ? c->daemon_profile_dir : "none",
+	        c->daemon_cgroup_parent ? c->daemon_cgroup_parent : "delegated",
+	        c->daemon_metrics_listen ? c->daemon_metrics_listen : "none",
+	        c->daemon_alert_kills_per_minute, format_duration(c->daemon_alert_queue_p95, a),
+	        format_duration(c->daemon_client_timeout, b), c->daemon_max_clients);
 	return ferror(f) ? -EIO : 0;
 }

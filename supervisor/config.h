@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * nbwarden's own configuration, /etc/nbwarden/nbwarden.conf (INI): where the
- * audit log goes and how it is kept ([audit]), and where it is forwarded
- * ([forward]). A missing file means every default; a bad one is an error
- * with FILE:LINE. Documented in nbwarden.conf(5).
+ * audit log goes and how it is kept ([audit]), where it is forwarded
+ * ([forward]), and the daemon's sockets, files and alert thresholds ([daemon]). A missing file
+ * means every default; a bad one is an error with FILE:LINE. Documented in nbwarden.conf(5).
  */
 #pragma once
 
@@ -44,9 +44,26 @@ struct config {
 	char *forward_journald_socket;
 	enum forward_format forward_format;
 	unsigned forward_queue;
+
+	/* [daemon] */
+	char *daemon_socket;
+	char *daemon_policy;
+	char *daemon_state_dir;
+	char *daemon_run_dir;
+	char *daemon_profile_dir;    /* searched before the usual profile directories, or NULL */
+	char *daemon_cgroup_parent;  /* relative to the cgroup2 mount, or NULL: delegated */
+	char *daemon_metrics_listen; /* "127.0.0.1:PORT", "[::1]:PORT", a socket path, or NULL */
+	unsigned daemon_alert_kills_per_minute;
+	uint64_t daemon_alert_queue_p95; /* usec */
+	uint64_t daemon_client_timeout;  /* usec */
+	unsigned daemon_max_clients;
 };
 
 const char *forward_format_to_string(enum forward_format f);
+
+struct sockaddr_storage;
+/* "127.0.0.1:9464" or "[::1]:9464": loopback addresses only. */
+int config_parse_loopback(const char *s, struct sockaddr_storage *ret);
 
 /* The defaults, as nbwarden.conf(5) lists them. */
 int config_new_default(struct config **ret);

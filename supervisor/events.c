@@ -36,6 +36,26 @@ struct events {
 	bool audit_failed; /* warned once */
 };
 
+int events_open_fd(int fd, const struct events_context *ctx, struct events **ret)
+{
+	struct events *e;
+	int fl = fcntl(fd, F_GETFL);
+	int r;
+
+	/* the client's file: it opened it, for writing, as itself */
+	if (fl < 0)
+		return -errno;
+	if ((fl & O_ACCMODE) == O_RDONLY)
+		return -EBADF;
+	r = events_open(NULL, ctx, &e);
+	if (r < 0)
+		return r;
+	e->fd = fd;
+	e->own_fd = true;
+	*ret = e;
+	return 0;
+}
+
 int events_open(const char *path, const struct events_context *ctx, struct events **ret)
 {
 	struct events *e = calloc(1, sizeof(*e));
@@ -183,7 +203,7 @@ json_t *event_new(const char *kind, const char *category, const char *type, cons
 	                 category, "type", type, "action", action, "outcome", outcome);
 }
 
-static json_t *object_at(json_t *ev, const char *key)
+json_t *event_object(json_t *ev, const char *key)
 {
 	json_t *o = json_object_get(ev, key);
 
@@ -196,7 +216,7 @@ static json_t *object_at(json_t *ev, const char *key)
 
 void event_set_rule(json_t *ev, const char *rule, const char *verdict)
 {
-	json_t *n = object_at(ev, "nbwarden");
+	json_t *n = event_object(ev, "nbwarden");
 
 	if (rule)
 		json_object_set_new(n, "rule", json_string(rule));
@@ -287,15 +307,15 @@ int events_emit(struct events *e, json_t *ev)
 		timestamp(ts);
 		json_object_set_new(ev, "@timestamp", json_string(ts));
 	}
-	json_object_set_new(object_at(ev, "ecs"), "version", json_string(EVENTS_ECS_VERSION));
-	json_object_set_new(object_at(ev, "host"), "hostname", json_string(e->hostname));
+	json_object_set_new(event_object(ev, "ecs"), "version", json_string(EVENTS_ECS_VERSION));
+	json_object_set_new(event_object(ev, "host"), "hostname", json_string(e->hostname));
 	if (e->ctx.user_name) {
-		json_t *u = object_at(ev, "user");
+		json_t *u = event_object(ev, "user");
 
 		json_object_set_new(u, "name", json_string(e->ctx.user_name));
 		json_object_set_new(u, "id", json_sprintf("%u", (unsigned)e->ctx.uid));
 	}
-	n = object_at(ev, "nbwarden");
+	n = event_object(ev, "nbwarden");
 	if (e->ctx.sandbox_id)
 		json_object_set_new(n, "sandbox_id", json_string(e->ctx.sandbox_id));
 	if (e->ctx.profile)

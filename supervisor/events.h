@@ -27,6 +27,8 @@ struct events_context {
 
 /* Open path for appending ("-" is stderr). A NULL path: no events file. */
 int events_open(const char *path, const struct events_context *ctx, struct events **ret);
+/* The same on an fd opened for writing by someone else (the daemon's client); fd is taken. */
+int events_open_fd(int fd, const struct events_context *ctx, struct events **ret);
 struct config;
 /*
  * Also write every event to the audit log and forward it, as the
@@ -53,6 +55,8 @@ void events_close(struct events *e);
  */
 json_t *event_new(const char *kind, const char *category, const char *type, const char *action,
                   const char *outcome);
+/* The object ev[key] ("nbwarden", "user", ...), created empty if missing. */
+json_t *event_object(json_t *ev, const char *key);
 /* Set nbwarden.rule and nbwarden.verdict. */
 void event_set_rule(json_t *ev, const char *rule, const char *verdict);
 

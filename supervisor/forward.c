@@ -510,14 +510,6 @@ struct forwarder {
 	uint64_t sent, dropped;
 };
 
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
-}
-
 static void rec_release(struct forwarder *f, struct rec *r)
 {
 	if (--r->pending > 0)
@@ -980,7 +972,7 @@ void forward_record(struct forwarder *f, const char *line, size_t len, const jso
 			drop_oldest(f, d);
 	}
 
-	now = now_usec();
+	now = monotonic_usec();
 	for (size_t i = 0; i < f->n_dests; i++)
 		dest_service(f, &f->dests[i], now, false);
 }
@@ -996,7 +988,7 @@ size_t forward_queued(const struct forwarder *f)
 
 size_t forward_flush(struct forwarder *f, uint64_t timeout_usec)
 {
-	uint64_t now = now_usec();
+	uint64_t now = monotonic_usec();
 	uint64_t deadline = timeout_usec > UINT64_MAX - now ? UINT64_MAX : now + timeout_usec;
 
 	if (!f)
@@ -1042,7 +1034,7 @@ size_t forward_flush(struct forwarder *f, uint64_t timeout_usec)
 		if (poll(p, np, (int)((wait + USEC_PER_MSEC - 1) / USEC_PER_MSEC)) < 0 &&
 		    errno != EINTR)
 			return queued;
-		now = now_usec();
+		now = monotonic_usec();
 	}
 }
 

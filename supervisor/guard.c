@@ -1141,5 +1141,10 @@ int guard_sweep(struct guard *g, int cgroup_mount_fd)
 		(void)bpf_map_delete_elem(g->map_fd[M_RING], &stale[i]);
 		(void)bpf_map_delete_elem(g->map_fd[M_STATS], &stale[i]);
 	}
-	return (int)n + sweep_links(g, cgroup_mount_fd) + retire_builds(g, cgroup_mount_fd);
+	return (int)n + sweep_links(g, cgroup_mount_fd);
+}
+
+int guard_retire_builds(struct guard *g, int cgroup_mount_fd)
+{
+	return retire_builds(g, cgroup_mount_fd);
 }

@@ -105,11 +105,13 @@ int guard_read_stats(const struct guard *g, uint64_t cgid, struct nbw_stats *ret
 
 /*
  * Remove the entries of sandboxes whose cgroup no longer exists (their
- * supervisor was killed), detach from parent cgroups that were removed, and
- * retire other builds' programs that nothing uses any more. cgroup_mount_fd
- * is an fd of the cgroup2 mount. Returns how many went.
+ * supervisor was killed) and detach from parent cgroups that were removed:
+ * a few syscalls per running sandbox. cgroup_mount_fd is an fd of the
+ * cgroup2 mount. Returns how many went.
  */
 int guard_sweep(struct guard *g, int cgroup_mount_fd);
+/* Retire other builds' programs that nothing uses any more (cheap: per build). */
+int guard_retire_builds(struct guard *g, int cgroup_mount_fd);
 
 /* Detach the cgroup hooks from a parent cgroup (unpin its links). */
 int guard_detach(struct guard *g, uint64_t parent_id);

@@ -10,9 +10,13 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "client.h"
 #include "cleanup.h"
 #include "config.h"
+#include "daemon.h"
 #include "log.h"
+#include "policy.h"
+#include "proto.h"
 #include "profile.h"
 #include "run.h"
 #include "util.h"
@@ -34,6 +38,13 @@ static const char usage_main[] =
 	"  profile show NAME|PATH                print a profile after includes and defaults\n"
 	"  audit verify [OPTIONS] [FILE...]      check the audit log's hash chain\n"
 	"  config check|show [FILE]              validate or print nbwarden.conf\n"
+	"  policy check|show [FILE]              validate or print the daemon's policy\n"
+	"  daemon [--config FILE]                the privileged daemon (root)\n"
+	"  ps [--all] [--json]                   list sandboxes (through the daemon)\n"
+	"  kill ID                               kill a sandbox (through the daemon)\n"
+	"  reload                                reload the daemon's policy (admin)\n"
+	"  events [--follow] [--json]            the daemon's event stream\n"
+	"  metrics                               the daemon's metrics (admin)\n"
 	"  help                                  show this help\n"
 	"\n"
 	"Global options:\n"
@@ -41,7 +52,7 @@ static const char usage_main[] =
 	"  -h, --help      show help (also after a command: nbwarden run --help)\n"
 	"      --version   print the version\n"
 	"\n"
-	"See nbwarden(8), nbwarden.profile(5) and nbwarden.conf(5).\n";
+	"See nbwarden(8), nbwarden.profile(5), nbwarden.conf(5) and nbwarden.policy(5).\n";
 
 static const char usage_run[] =
 	"Usage: nbwarden run [OPTIONS] [--] COMMAND [ARG...]\n"
@@ -74,11 +85,23 @@ static const char usage_run[] =
 	"                            where a missing file means the defaults): where\n"
 	"                            the audit log is written and forwarded\n"
 	"      --stats               print the sandbox's CPU, IO and network totals at exit\n"
+	"      --socket PATH         the daemon's socket (default: $NBWARDEN_SOCKET, else\n"
+	"                            " CLIENT_DEFAULT_SOCKET ")\n"
+	"\n"
+	"As root, nbwarden sets up the sandbox itself (embedded mode). Anyone else\n"
+	"(or root with --socket) asks the nbwarden daemon, which checks its policy\n"
+	"(nbwarden.policy(5)), may queue the launch (\"queued: position N\" on stderr)\n"
+	"and runs the sandbox as the caller, with the caller's stdin, stdout and\n"
+	"stderr. --profile then takes a name only, --user may only name the caller,\n"
+	"and --cgroup-parent and --config are refused. If nbwarden is killed, the\n"
+	"sandbox is killed.\n"
 	"\n"
 	"Exit status: the command's own; 128+N if it was killed by signal N; 125 if the\n"
 	"sandbox could not be set up (nothing ran); 126 if the command could not be\n"
 	"executed; 127 if it was not found; 137 when nbwarden killed the sandbox (a\n"
-	"limit or a violation, named on stderr).\n"
+	"limit or a violation, named on stderr). Through the daemon also: 77 if the\n"
+	"policy denies the launch (no role, profile not allowed); 75 if it cannot run\n"
+	"now (rate limit, budget exhausted, queue timeout), with when to retry.\n"
 	"\n"
 	"SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 (and SIGWINCH, SIGCONT) are\n"
 	"forwarded to the command exactly once. If nbwarden's parent exits, the sandbox\n"
@@ -105,14 +128,17 @@ static int cmd_run(int argc, char **argv)
 		{"events", required_argument, NULL, 'E'},
 		{"config", required_argument, NULL, 'F'},
 		{"stats", no_argument, NULL, 'S'},
+		{"socket", required_argument, NULL, 'K'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
-	struct run_options o = {.profile = "default"};
+	struct run_options o;
+	const char *socket_path = NULL;
 	char **env = NULL;
 	int c, code;
 
+	run_options_init(&o);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+p:u:C:e:vh", opts, NULL)) >= 0) {
 		switch (c) {
@@ -147,6 +173,9 @@ static int cmd_run(int argc, char **argv)
 		case 'S':
 			o.show_stats = true;
 			break;
+		case 'K':
+			socket_path = optarg;
+			break;
 		case 'v':
 			log_set_level(LOG_LEVEL_DEBUG);
 			break;
@@ -167,7 +196,10 @@ static int cmd_run(int argc, char **argv)
 	}
 	o.argv = argv + optind;
 	o.env = env;
-	code = run_main(&o);
+	if (geteuid() != 0 || socket_path)
+		code = client_run(&o, client_socket_path(socket_path));
+	else
+		code = run_main(&o);
 	strv_free(env);
 	return code;
 }
@@ -430,6 +462,188 @@ static int cmd_config(int argc, char **argv)
 	return r < 0 || fflush(stdout) != 0 ? 1 : 0;
 }
 
+static const char usage_policy[] =
+	"Usage: nbwarden policy check [FILE...]\n"
+	"       nbwarden policy show [FILE]\n"
+	"\n"
+	"check  parse each FILE (default: " POLICY_DEFAULT_PATH ") and report every\n"
+	"       problem as FILE:LINE: message; exits 0 if all are valid, 1 otherwise.\n"
+	"show   print the effective policy, defaults filled in.\n"
+	"\n"
+	"See nbwarden.policy(5).\n";
+
+static int cmd_policy(int argc, char **argv)
+{
+	const char *def[] = {POLICY_DEFAULT_PATH, NULL};
+	char **files;
+	int bad = 0;
+
+	if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h")) {
+		fputs(usage_policy, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	if (!streq(argv[1], "check") && !streq(argv[1], "show")) {
+		log_error("policy: unknown subcommand '%s'", argv[1]);
+		fputs(usage_policy, stderr);
+		return EXIT_USAGE;
+	}
+	if (streq(argv[1], "show") && argc > 3) {
+		fputs(usage_policy, stderr);
+		return EXIT_USAGE;
+	}
+	files = argc > 2 ? argv + 2 : (char **)def;
+	STRV_FOREACH (f, files) {
+		struct policy *p = NULL;
+		char **errors = NULL;
+
+		/* owner checks are the daemon's: here anyone may check a draft */
+		if (policy_load(*f, false, &p, &errors) < 0) {
+			STRV_FOREACH (e, errors)
+				fprintf(stderr, "%s\n", *e);
+			if (!errors)
+				fprintf(stderr, "%s: cannot be read\n", *f);
+			bad++;
+		} else if (streq(argv[1], "show")) {
+			if (policy_print(p, stdout) < 0)
+				bad++;
+		} else {
+			printf("%s: ok (%zu roles)\n", *f, p->n_roles);
+		}
+		strv_free(errors);
+		policy_free(p);
+	}
+	return bad || fflush(stdout) != 0 ? 1 : 0;
+}
+
+static const char usage_daemon[] =
+	"Usage: nbwarden daemon [--config FILE]\n"
+	"\n"
+	"Run the privileged daemon (as root; normally from nbwarden.service) that\n"
+	"unprivileged \"nbwarden run\" calls talk to. It listens on the [daemon] socket\n"
+	"of nbwarden.conf, decides by the policy (nbwarden.policy(5)) who may launch\n"
+	"what, queues launches beyond a role's max_concurrent, enforces rate limits and\n"
+	"rolling 24-hour CPU/IO budgets, serves ps, kill, reload, events and metrics,\n"
+	"and raises alerts. SIGHUP reloads the policy; SIGTERM stops the daemon and\n"
+	"leaves running sandboxes running (their supervisors keep enforcing; a new\n"
+	"daemon re-adopts them).\n"
+	"\n"
+	"Options:\n"
+	"      --config FILE   nbwarden.conf (default: " CONFIG_DEFAULT_PATH ")\n";
+
+static int cmd_daemon(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'F'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	const char *config_path = NULL;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'F':
+			config_path = optarg;
+			break;
+		case 'v':
+			log_set_level(LOG_LEVEL_DEBUG);
+			break;
+		case 'h':
+			fputs(usage_daemon, stdout);
+			return 0;
+		default:
+			fputs(usage_daemon, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fputs(usage_daemon, stderr);
+		return EXIT_USAGE;
+	}
+	log_set_prefix("nbwarden-daemon");
+	return daemon_main(config_path);
+}
+
+static const char usage_client[] =
+	"Usage: nbwarden ps [--all] [--json] [--socket PATH]\n"
+	"       nbwarden kill [--socket PATH] ID\n"
+	"       nbwarden reload [--socket PATH]\n"
+	"       nbwarden events [--follow] [--json] [--socket PATH]\n"
+	"       nbwarden metrics [--socket PATH]\n"
+	"\n"
+	"Ask the nbwarden daemon (see nbwarden(8)):\n"
+	"ps       the caller's sandboxes, running and queued: id, user, profile, pid\n"
+	"         (of the sandbox's supervisor), age, CPU, memory, state, queue\n"
+	"         position. --all: everyone's (admin roles only). --json: a JSON array.\n"
+	"kill     kill a sandbox: one's own, or anyone's for an admin role.\n"
+	"reload   load the policy again, atomically: a broken policy is refused with\n"
+	"         FILE:LINE errors and the old one stays (admin roles only).\n"
+	"events   the recent events (violations, lifecycle, the daemon's own), then\n"
+	"         with --follow the live stream. Non-admins see only their own.\n"
+	"         --json: one JSON object per line as in the audit log.\n"
+	"metrics  the Prometheus exposition (admin roles only).\n"
+	"\n"
+	"--socket PATH   the daemon's socket (default: $NBWARDEN_SOCKET, else\n"
+	"                " CLIENT_DEFAULT_SOCKET ")\n";
+
+static int cmd_client(enum request_op op, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"all", no_argument, NULL, 'a'},    {"json", no_argument, NULL, 'j'},
+		{"follow", no_argument, NULL, 'f'}, {"socket", required_argument, NULL, 'K'},
+		{"help", no_argument, NULL, 'h'},   {},
+	};
+	struct request req = {.op = op};
+	const char *socket_path = NULL;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "afjh", opts, NULL)) >= 0) {
+		bool ok = true;
+
+		switch (c) {
+		case 'a':
+			req.all = true;
+			ok = op == REQUEST_PS;
+			break;
+		case 'j':
+			req.json = true;
+			ok = op == REQUEST_PS || op == REQUEST_EVENTS;
+			break;
+		case 'f':
+			req.follow = true;
+			ok = op == REQUEST_EVENTS;
+			break;
+		case 'K':
+			socket_path = optarg;
+			break;
+		case 'h':
+			fputs(usage_client, stdout);
+			return 0;
+		default:
+			ok = false;
+			break;
+		}
+		if (!ok) {
+			fputs(usage_client, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (op == REQUEST_KILL) {
+		if (optind + 1 != argc) {
+			fputs(usage_client, stderr);
+			return EXIT_USAGE;
+		}
+		req.target = argv[optind];
+	} else if (optind != argc) {
+		fputs(usage_client, stderr);
+		return EXIT_USAGE;
+	}
+	return client_command(&req, client_socket_path(socket_path));
+}
+
 int main(int argc, char **argv)
 {
 	int i = 1;
@@ -473,6 +687,24 @@ int main(int argc, char **argv)
 		return cmd_audit(argc - i, argv + i);
 	if (streq(argv[i], "config"))
 		return cmd_config(argc - i, argv + i);
+	if (streq(argv[i], "policy"))
+		return cmd_policy(argc - i, argv + i);
+	if (streq(argv[i], "daemon"))
+		return cmd_daemon(argc - i, argv + i);
+	{
+		static const struct {
+			const char *name;
+			enum request_op op;
+		} client_cmds[] = {
+			{"ps", REQUEST_PS},           {"kill", REQUEST_KILL},
+			{"reload", REQUEST_RELOAD},   {"events", REQUEST_EVENTS},
+			{"metrics", REQUEST_METRICS},
+		};
+
+		for (size_t k = 0; k < ELEMENTSOF(client_cmds); k++)
+			if (streq(argv[i], client_cmds[k].name))
+				return cmd_client(client_cmds[k].op, argc - i, argv + i);
+	}
 	if (streq(argv[i], "help")) {
 		fputs(usage_main, stdout);
 		return 0;

@@ -32,6 +32,7 @@ enum ocsf_class {
 	OCSF_PROCESS_ACTIVITY,
 	OCSF_DETECTION_FINDING,
 	OCSF_NETWORK_ACTIVITY,
+	OCSF_APPLICATION_LIFECYCLE,
 	_OCSF_CLASS_MAX,
 };
 
@@ -42,9 +43,12 @@ enum {
 	PROCESS_LAUNCH = 1,
 	PROCESS_TERMINATE = 2,
 	FINDING_CREATE = 1,
+	FINDING_CLOSE = 3,
 	NETWORK_OPEN = 1,
 	NETWORK_REFUSE = 5,
 	NETWORK_TRAFFIC = 6,
+	APPLICATION_START = 3,
+	APPLICATION_STOP = 4,
 };
 
 static const char *const process_activities[] = {"Unknown", "Launch", "Terminate",
@@ -53,6 +57,9 @@ static const char *const finding_activities[] = {"Unknown", "Create", "Update", 
 /* 1.1.0 has no "Listen" (7): it came with 1.2.0. */
 static const char *const network_activities[] = {"Unknown", "Open",   "Close",  "Reset",
                                                  "Fail",    "Refuse", "Traffic"};
+/* 1.1.0 has no "Restart" or "Update" (5, 8): they came with 1.3.0. */
+static const char *const application_activities[] = {"Unknown", "Install", "Remove", "Start",
+                                                     "Stop"};
 static const char *const base_activities[] = {"Unknown"};
 
 static const struct {
@@ -105,6 +112,16 @@ static const struct {
 			.uid = 4001,
 			.category_uid = 4,
 		},
+	[OCSF_APPLICATION_LIFECYCLE] =
+		{
+			.name = "Application Lifecycle",
+			.category_name = "Application Activity",
+			.activities = application_activities,
+			.n_activities = ELEMENTSOF(application_activities),
+			.profiles = (const char *const[]){"host", NULL},
+			.uid = 6002,
+			.category_uid = 6,
+		},
 };
 
 enum {
@@ -119,6 +136,7 @@ static const char *const severities[] = {"Unknown", "Informational", "Low",  "Me
 enum {
 	ACTION_ALLOWED = 1,
 	ACTION_DENIED = 2,
+	ACTION_OTHER = 99,
 };
 
 /* The security_control profile's disposition_id values nbwarden uses. */
@@ -126,6 +144,8 @@ enum {
 	DISPOSITION_ALLOWED = 1,
 	DISPOSITION_BLOCKED = 2,
 	DISPOSITION_DROPPED = 6,
+	/* "A custom action was executed": a budget throttle slows the sandbox down */
+	DISPOSITION_CUSTOM_ACTION = 7,
 	/*
 	 * "The requestor's access has been revoked due to security policy
 	 * enforcements": a kill verdict ends the whole sandbox, not only the
@@ -140,6 +160,7 @@ enum {
 	STATUS_FAILURE = 2,
 	/* a finding's status is its review state: one just raised is "New" */
 	STATUS_NEW = 1,
+	STATUS_RESOLVED = 4, /* ... and one whose condition ended "Resolved" */
 };
 
 enum {
@@ -147,7 +168,9 @@ enum {
 	F_INBOUND = 1 << 1,   /* someone else did, towards the sandbox: Inbound */
 	F_DROPPED = 1 << 2,   /* a packet was dropped rather than a call refused */
 	F_CONTROL = 1 << 3,   /* a policy decided it: action_id, disposition_id */
-	F_LIFECYCLE = 1 << 4, /* nbwarden itself launched or ended the command */
+	F_LIFECYCLE = 1 << 4, /* nbwarden itself launched, ended, queued, ... the command */
+	F_REQUEST = 1 << 5,   /* a client asked the daemon: process.* is the client, the actor */
+	F_PER_USER = 1 << 6,  /* a state of one user's: one finding per user, opened and closed */
 };
 
 /*
@@ -155,36 +178,63 @@ enum {
  * Every denial is "Refuse" (the network operation was refused) and
  * action_id/disposition_id tell how; an admitted connect() is "Open", an
  * admitted datagram "Traffic".
+ *
+ * The daemon's events: a refused request is a refused Launch, like
+ * sandbox-refused; what the daemon does to one sandbox (queue, adopt,
+ * throttle, kill on request) is Process Activity; a user's budget running
+ * out (and coming back) and the daemon's alerts are findings; the daemon's
+ * own start, stop and policy reload are Application Lifecycle.
  */
 static const struct mapping {
 	const char *action;
 	enum ocsf_class cls;
 	int activity_id;
 	unsigned flags;
+	const char *other; /* activity_name for ACTIVITY_OTHER */
 } mappings[] = {
-	{"sandbox-start", OCSF_PROCESS_ACTIVITY, PROCESS_LAUNCH, F_LIFECYCLE},
-	{"sandbox-exit", OCSF_PROCESS_ACTIVITY, PROCESS_TERMINATE, F_LIFECYCLE},
-	{"sandbox-refused", OCSF_PROCESS_ACTIVITY, PROCESS_LAUNCH, F_LIFECYCLE},
-	{"sandbox-setup-failed", OCSF_PROCESS_ACTIVITY, PROCESS_LAUNCH, F_LIFECYCLE},
-	{"exec-denied", OCSF_PROCESS_ACTIVITY, PROCESS_LAUNCH, F_CONTROL},
-	{"exec-allowed", OCSF_PROCESS_ACTIVITY, PROCESS_LAUNCH, F_CONTROL},
-	{"network-connect-denied", OCSF_NETWORK_ACTIVITY, NETWORK_REFUSE, F_CONTROL | F_OUTBOUND},
-	{"network-connect-allowed", OCSF_NETWORK_ACTIVITY, NETWORK_OPEN, F_CONTROL | F_OUTBOUND},
-	{"network-send-denied", OCSF_NETWORK_ACTIVITY, NETWORK_REFUSE, F_CONTROL | F_OUTBOUND},
-	{"network-send-allowed", OCSF_NETWORK_ACTIVITY, NETWORK_TRAFFIC, F_CONTROL | F_OUTBOUND},
-	{"network-bind-denied", OCSF_NETWORK_ACTIVITY, NETWORK_REFUSE, F_CONTROL},
-	{"network-socket-denied", OCSF_NETWORK_ACTIVITY, NETWORK_REFUSE, F_CONTROL | F_OUTBOUND},
+	{"sandbox-start", OCSF_PROCESS_ACTIVITY, PROCESS_LAUNCH, F_LIFECYCLE, NULL},
+	{"sandbox-exit", OCSF_PROCESS_ACTIVITY, PROCESS_TERMINATE, F_LIFECYCLE, NULL},
+	{"sandbox-refused", OCSF_PROCESS_ACTIVITY, PROCESS_LAUNCH, F_LIFECYCLE, NULL},
+	{"sandbox-setup-failed", OCSF_PROCESS_ACTIVITY, PROCESS_LAUNCH, F_LIFECYCLE, NULL},
+	{"exec-denied", OCSF_PROCESS_ACTIVITY, PROCESS_LAUNCH, F_CONTROL, NULL},
+	{"exec-allowed", OCSF_PROCESS_ACTIVITY, PROCESS_LAUNCH, F_CONTROL, NULL},
+	{"network-connect-denied", OCSF_NETWORK_ACTIVITY, NETWORK_REFUSE, F_CONTROL | F_OUTBOUND,
+         NULL},
+	{"network-connect-allowed", OCSF_NETWORK_ACTIVITY, NETWORK_OPEN, F_CONTROL | F_OUTBOUND,
+         NULL},
+	{"network-send-denied", OCSF_NETWORK_ACTIVITY, NETWORK_REFUSE, F_CONTROL | F_OUTBOUND,
+         NULL},
+	{"network-send-allowed", OCSF_NETWORK_ACTIVITY, NETWORK_TRAFFIC, F_CONTROL | F_OUTBOUND,
+         NULL},
+	{"network-bind-denied", OCSF_NETWORK_ACTIVITY, NETWORK_REFUSE, F_CONTROL, NULL},
+	{"network-socket-denied", OCSF_NETWORK_ACTIVITY, NETWORK_REFUSE, F_CONTROL | F_OUTBOUND,
+         NULL},
 	{"network-packet-dropped", OCSF_NETWORK_ACTIVITY, NETWORK_REFUSE,
-         F_CONTROL | F_OUTBOUND | F_DROPPED},
+         F_CONTROL | F_OUTBOUND | F_DROPPED, NULL},
 	{"network-listen-dropped", OCSF_NETWORK_ACTIVITY, NETWORK_REFUSE,
-         F_CONTROL | F_INBOUND | F_DROPPED},
-	{"sandbox-killed", OCSF_DETECTION_FINDING, FINDING_CREATE, F_CONTROL},
-	{"syscall-denied", OCSF_DETECTION_FINDING, FINDING_CREATE, F_CONTROL},
+         F_CONTROL | F_INBOUND | F_DROPPED, NULL},
+	{"sandbox-killed", OCSF_DETECTION_FINDING, FINDING_CREATE, F_CONTROL, NULL},
+	{"syscall-denied", OCSF_DETECTION_FINDING, FINDING_CREATE, F_CONTROL, NULL},
+	/* the daemon's */
+	{"launch-denied", OCSF_PROCESS_ACTIVITY, PROCESS_LAUNCH, F_CONTROL | F_REQUEST, NULL},
+	{"sandbox-queued", OCSF_PROCESS_ACTIVITY, PROCESS_LAUNCH, F_LIFECYCLE, NULL},
+	{"sandbox-adopted", OCSF_PROCESS_ACTIVITY, ACTIVITY_OTHER, F_LIFECYCLE, "Adopt"},
+	{"sandbox-kill-requested", OCSF_PROCESS_ACTIVITY, PROCESS_TERMINATE, F_LIFECYCLE, NULL},
+	{"budget-throttle", OCSF_PROCESS_ACTIVITY, ACTIVITY_OTHER, F_LIFECYCLE | F_CONTROL,
+         "Throttle"},
+	{"budget-unthrottle", OCSF_PROCESS_ACTIVITY, ACTIVITY_OTHER, F_LIFECYCLE | F_CONTROL,
+         "Unthrottle"},
+	{"budget-exhausted", OCSF_DETECTION_FINDING, FINDING_CREATE, F_PER_USER, NULL},
+	{"budget-restored", OCSF_DETECTION_FINDING, FINDING_CLOSE, F_PER_USER, NULL},
+	{"alert", OCSF_DETECTION_FINDING, FINDING_CREATE, 0, NULL},
+	{"policy-reload", OCSF_APPLICATION_LIFECYCLE, ACTIVITY_OTHER, 0, "Reload"},
+	{"daemon-start", OCSF_APPLICATION_LIFECYCLE, APPLICATION_START, 0, NULL},
+	{"daemon-stop", OCSF_APPLICATION_LIFECYCLE, APPLICATION_STOP, 0, NULL},
 };
 
 /* Every ACTION-suppressed report (events-suppressed included). */
 static const struct mapping suppressed_mapping = {"*-suppressed", OCSF_DETECTION_FINDING,
-                                                  FINDING_CREATE, F_CONTROL};
+                                                  FINDING_CREATE, F_CONTROL, NULL};
 
 #define SUPPRESSED_SUFFIX "-suppressed"
 
@@ -621,7 +671,8 @@ static void put_process_sandbox(struct conv *c, json_t *p)
  * action_id and disposition_id from nbwarden.verdict, or else from the
  * action's name (a *-suppressed report has no verdict: its kind's action
  * tells). disposition_id: a refused call is "Blocked", a dropped packet
- * "Dropped", a kill "Access Revoked".
+ * "Dropped", a kill "Access Revoked". A budget throttle neither allows nor
+ * denies: action "Other", disposition "Custom Action".
  */
 static void put_control(struct conv *c, const char *subject, unsigned flags)
 {
@@ -629,6 +680,13 @@ static void put_control(struct conv *c, const char *subject, unsigned flags)
 	bool dropped = (flags & F_DROPPED) || (subject && endswith(subject, "-dropped"));
 	int action, disposition;
 
+	if (streq(verdict, "throttle")) {
+		put_int(c, c->out, "action_id", ACTION_OTHER);
+		put_str(c, c->out, "action", "Throttled"); /* Other: the source's own word */
+		put_int(c, c->out, "disposition_id", DISPOSITION_CUSTOM_ACTION);
+		put_str(c, c->out, "disposition", "Custom Action");
+		return;
+	}
 	if (!streq(verdict, "allow") && !streq(verdict, "deny") && !streq(verdict, "kill")) {
 		if (subject && endswith(subject, "-allowed"))
 			verdict = "allow";
@@ -707,8 +765,24 @@ static void convert_process_activity(struct conv *c, const struct mapping *m)
 		c->oom = true;
 		return;
 	}
+	if (m->flags & F_REQUEST) {
+		/*
+		 * The process of a request to the daemon is its client, which
+		 * asked for the launch: the actor. The launch itself never ran.
+		 */
+		put_process_sandbox(c, proc);
+		put_nonempty(c, actor, "process", proc);
+		proc = json_object();
+		if (!proc) {
+			c->oom = true;
+			return;
+		}
+	}
 	/* even a refused launch was for one sandbox */
 	put_str(c, proc, "sandbox", peek_string(c, "nbwarden.sandbox_id"));
+	/* sandbox-kill-requested: the sandbox's owner; the user is who asked */
+	if (peek_string(c, "nbwarden.owner"))
+		put_str(c, child(c, proc, "user"), "name", peek_string(c, "nbwarden.owner"));
 	if (m->flags & F_LIFECYCLE) {
 		/* nbwarden's own view of the command it ran (sandbox-start, -exit) */
 		cmd = cmd_line(lookup(c->ev, "process.args"));
@@ -749,6 +823,22 @@ static void convert_process_activity(struct conv *c, const struct mapping *m)
 	put_outcome_status(c, true);
 	if (m->flags & F_CONTROL)
 		put_control(c, c->action, m->flags);
+}
+
+/*
+ * The daemon's own start and stop, and its policy reloads: the application
+ * is nbwarden, the product reporting the event; the actor the admin who
+ * asked for a reload.
+ */
+static void convert_application_lifecycle(struct conv *c)
+{
+	json_t *actor = child(c, c->out, "actor");
+	json_t *product = lookup(c->out, "metadata.product");
+
+	put(c, c->out, "app", json_deep_copy(product)); /* required */
+	put_nonempty(c, actor, "user", user_object(c));
+	prune(c->out, "actor");
+	put_outcome_status(c, true);
 }
 
 static const struct {
@@ -845,11 +935,22 @@ static void convert_network_activity(struct conv *c, const struct mapping *m)
 	put_control(c, c->action, m->flags);
 }
 
-/* A finding's uid: its sandbox, and a hash of the event unique within it. */
-static void put_finding_uid(struct conv *c, json_t *fi)
+/*
+ * A finding's uid: its sandbox, and a hash of the event unique within it.
+ * A state of one user's (a budget spent, then available again) is one
+ * finding, created and closed: the user's, by uid.
+ */
+static void put_finding_uid(struct conv *c, json_t *fi, unsigned flags)
 {
 	const char *sandbox = peek_string(c, "nbwarden.sandbox_id");
-	char *dump = json_dumps(c->ev, JSON_COMPACT | JSON_SORT_KEYS);
+	const char *uid = peek_string(c, "user.id");
+	char *dump;
+
+	if ((flags & F_PER_USER) && uid) {
+		put(c, fi, "uid", json_sprintf("nbwarden-budget-%s", uid));
+		return;
+	}
+	dump = json_dumps(c->ev, JSON_COMPACT | JSON_SORT_KEYS);
 
 	if (!dump) {
 		c->oom = true;
@@ -870,7 +971,7 @@ static void convert_detection_finding(struct conv *c, const struct mapping *m)
 	json_int_t count;
 	json_t *proc;
 
-	put_finding_uid(c, fi);
+	put_finding_uid(c, fi, m->flags);
 	if (message) {
 		put_str(c, fi, "title", message);
 	} else if (streq(c->action, "syscall-denied") && peek_string(c, "nbwarden.syscall.name")) {
@@ -908,9 +1009,15 @@ static void convert_detection_finding(struct conv *c, const struct mapping *m)
 	put_nonempty(c, actor, "process", proc);
 	put_nonempty(c, actor, "user", user_object(c));
 	prune(c->out, "actor");
-	put_int(c, c->out, "status_id", STATUS_NEW);
-	put_str(c, c->out, "status", "New");
-	put_control(c, subject ?: c->action, m->flags);
+	if (m->activity_id == FINDING_CLOSE) {
+		put_int(c, c->out, "status_id", STATUS_RESOLVED);
+		put_str(c, c->out, "status", "Resolved");
+	} else {
+		put_int(c, c->out, "status_id", STATUS_NEW);
+		put_str(c, c->out, "status", "New");
+	}
+	if (m->flags & F_CONTROL)
+		put_control(c, subject ?: c->action, m->flags);
 	free(subject);
 }
 
@@ -953,7 +1060,7 @@ json_t *ocsf_from_event(const json_t *ev)
 		convert_base_event(&c);
 	} else {
 		put_classification(&c, m->cls, m->activity_id,
-		                   activity_caption(m->cls, m->activity_id));
+		                   m->other ?: activity_caption(m->cls, m->activity_id));
 		put_severity(&c, true);
 		put_time(&c, true);
 		put_metadata(&c, m->cls, true);
@@ -971,6 +1078,9 @@ json_t *ocsf_from_event(const json_t *ev)
 			break;
 		case OCSF_DETECTION_FINDING:
 			convert_detection_finding(&c, m);
+			break;
+		case OCSF_APPLICATION_LIFECYCLE:
+			convert_application_lifecycle(&c);
 			break;
 		default:
 			break;

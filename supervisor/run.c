@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/pidfd.h>
-#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -32,6 +31,7 @@
 #include "guard.h"
 #include "log.h"
 #include "netns.h"
+#include "proto.h"
 #include "repeats.h"
 #include "run.h"
 #include "sandbox.h"
@@ -45,11 +45,14 @@ static const int forwarded_signals[] = {SIGINT,  SIGTERM, SIGHUP,   SIGQUIT,
                                         SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
 
 /* Budget checks (cpu_time, io_bytes, runaway) and suppression summaries, per tick. */
-#define TICK_USEC     (100 * USEC_PER_MSEC)
-#define SUMMARY_TICKS 600 /* a minute */
-#define RUNAWAY_BUSY  900 /* per mille of one CPU that counts as "busy" */
+#define TICK_USEC        (100 * USEC_PER_MSEC) /* with a CPU-time or IO budget */
+#define TICK_IDLE_USEC   USEC_PER_SEC          /* the longest tick */
+#define SUMMARY_USEC     (60 * USEC_PER_SEC)   /* suppression summaries: once a minute */
+#define RUNAWAY_BUSY     900                   /* per mille of one CPU that counts as "busy" */
+#define SWEEP_INTERVAL_S 1 /* vanished sandboxes' eBPF entries: swept at most this often */
 
 struct supervisor {
+	const struct run_options *o;
 	struct sandbox_plan *plan;
 	struct cgroup *cg;
 	struct events *ev;
@@ -85,23 +88,43 @@ struct supervisor {
 	/* budgets */
 	int tickfd;
 	uint64_t ticks;
-	uint64_t last_usage, busy_usec;
+	uint64_t tick_usec;
+	uint64_t last_usage, last_stall, last_usage_at, busy_usec;
 	bool show_stats;
+	/* daemon mode */
+	int client_fd;
+	char *client_message; /* what the client prints before exiting */
 };
+
+void run_options_init(struct run_options *o)
+{
+	*o = (struct run_options){
+		.profile = "default",
+		.client_fd = -1,
+		.stdio = {-1, -1, -1},
+		.events_fd = -1,
+	};
+}
+
+static bool daemon_mode(const struct supervisor *s)
+{
+	return s->o->client_fd >= 0;
+}
+
+/* Daemon mode: one message to the client; it may be gone, which the loop notices. */
+static void send_client(struct supervisor *s, struct proto_writer *w)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+
+	if (proto_finish(w, &buf, &len) < 0 || s->client_fd < 0)
+		return;
+	if (send(s->client_fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		log_debug_errno(-errno, "cannot send to the client: %m");
+}
 
 /* ------------------------------------------------------------------------ */
 /* preparation */
-
-static int generate_id(char **ret)
-{
-	uint8_t b[6];
-
-	if (getrandom(b, sizeof(b), 0) != sizeof(b))
-		return -errno;
-	if (asprintf(ret, "nbw-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5]) < 0)
-		return -ENOMEM;
-	return 0;
-}
 
 static void print_errors(char **errors)
 {
@@ -255,15 +278,26 @@ static int prepare(const struct run_options *o, struct sandbox_plan *plan, struc
 {
 	_cleanup_free_ char *error = NULL, *mount = NULL, *parent = NULL;
 	char **errors = NULL;
+	const char *search_dirs[8];
+	struct profile_search search = {search_dirs};
 	struct cgroup_settings settings;
 	char devnum[32];
 	const char *user;
 	bool hit;
 	int r;
 
-	/* profile */
-	r = profile_load(o->profile, profile_search_default(), PROFILE_LOAD_STRICT_OWNER,
-	                 &plan->profile, &errors);
+	/* profile: the daemon's profile_dir first, if it names one */
+	if (o->profile_dir) {
+		const struct profile_search *def = profile_search_default();
+		size_t n = 0;
+
+		search_dirs[n++] = o->profile_dir;
+		for (size_t i = 0; def->dirs[i] && n < ELEMENTSOF(search_dirs) - 1; i++)
+			search_dirs[n++] = def->dirs[i];
+		search_dirs[n] = NULL;
+	}
+	r = profile_load(o->profile, o->profile_dir ? &search : profile_search_default(),
+	                 PROFILE_LOAD_STRICT_OWNER, &plan->profile, &errors);
 	if (r < 0) {
 		print_errors(errors);
 		strv_free(errors);
@@ -289,7 +323,7 @@ static int prepare(const struct run_options *o, struct sandbox_plan *plan, struc
 				-EINVAL, "invalid --id '%s' (1-64 of A-Z a-z 0-9 _ -)", o->id);
 		plan->id = strdup(o->id);
 	} else {
-		r = generate_id(&plan->id);
+		r = cgroup_id_generate(&plan->id);
 		if (r < 0)
 			return log_error_errno(r, "cannot generate a sandbox id: %m");
 	}
@@ -308,7 +342,8 @@ static int prepare(const struct run_options *o, struct sandbox_plan *plan, struc
 			return log_error_errno(-EINVAL, "invalid --env '%s' (expected NAME=value)",
 			                       *e);
 	}
-	r = env_build(environ, plan->profile, &plan->ident, o->env, &plan->envp);
+	r = env_build(o->caller_env ? o->caller_env : environ, plan->profile, &plan->ident, o->env,
+	              &plan->envp);
 	if (r < 0)
 		return log_error_errno(r, "cannot build the environment: %m");
 	r = env_check_debug(plan->profile, plan->envp, plan->argv, &error);
@@ -322,7 +357,8 @@ static int prepare(const struct run_options *o, struct sandbox_plan *plan, struc
 			return log_error_errno(
 				r, "--cwd '%s' must be an absolute path without '..'", o->cwd);
 	} else {
-		plan->caller_cwd = getcwd(NULL, 0); /* NULL is fine: home or / then */
+		/* NULL is fine: home or / then; entered after the uid change, as the caller */
+		plan->caller_cwd = o->caller_cwd ? strdup(o->caller_cwd) : getcwd(NULL, 0);
 	}
 
 	/* filesystem */
@@ -381,17 +417,6 @@ static int prepare(const struct run_options *o, struct sandbox_plan *plan, struc
 
 /* ------------------------------------------------------------------------ */
 /* events */
-
-static json_t *object_at_nbw(json_t *ev)
-{
-	json_t *o = json_object_get(ev, "nbwarden");
-
-	if (!json_is_object(o)) {
-		o = json_object();
-		json_object_set_new(ev, "nbwarden", o);
-	}
-	return o;
-}
 
 /* The command is init's only child when it reports the start: its pid as we see it. */
 static pid_t first_child(pid_t init_pid)
@@ -461,7 +486,7 @@ static void emit_lifecycle(struct supervisor *s, const char *type, const char *a
 		if (s->cmd_pid > 0)
 			json_object_set_new(proc, "pid", json_integer(s->cmd_pid));
 		if (s->started)
-			json_object_set_new(object_at_nbw(ev), "sandbox_pid",
+			json_object_set_new(event_object(ev, "nbwarden"), "sandbox_pid",
 			                    json_integer(s->cmd_ns_pid));
 		if (exit_code >= 0)
 			json_object_set_new(proc, "exit_code", json_integer(exit_code));
@@ -472,28 +497,28 @@ static void emit_lifecycle(struct supervisor *s, const char *type, const char *a
 		uint64_t v, rd, wr;
 
 		if (cgroup_read_keyed(s->cg, "cpu.stat", "usage_usec", &v) >= 0)
-			json_object_set_new(object_at_nbw(ev), "cpu_usec",
+			json_object_set_new(event_object(ev, "nbwarden"), "cpu_usec",
 			                    json_integer((json_int_t)v));
 		if (cgroup_read_u64(s->cg, "memory.peak", &v) >= 0 && v != VALUE_MAX)
-			json_object_set_new(object_at_nbw(ev), "memory_peak",
+			json_object_set_new(event_object(ev, "nbwarden"), "memory_peak",
 			                    json_integer((json_int_t)v));
 		if (s->guard && guard_read_stats(s->guard, s->cg->id, &st) >= 0)
-			json_object_set_new(object_at_nbw(ev), "stats",
+			json_object_set_new(event_object(ev, "nbwarden"), "stats",
 			                    json_pack("{s:I, s:I, s:I, s:I}", "net_tx_bytes",
 			                              (json_int_t)st.net_tx_bytes, "net_rx_bytes",
 			                              (json_int_t)st.net_rx_bytes, "net_denied",
 			                              (json_int_t)st.net_denied, "exec_denied",
 			                              (json_int_t)st.exec_denied));
 		if (cgroup_read_io(s->cg, &rd, &wr) >= 0) {
-			json_object_set_new(object_at_nbw(ev), "io_read_bytes",
+			json_object_set_new(event_object(ev, "nbwarden"), "io_read_bytes",
 			                    json_integer((json_int_t)rd));
-			json_object_set_new(object_at_nbw(ev), "io_write_bytes",
+			json_object_set_new(event_object(ev, "nbwarden"), "io_write_bytes",
 			                    json_integer((json_int_t)wr));
 		}
-		add_limit_hits(s, object_at_nbw(ev));
+		add_limit_hits(s, event_object(ev, "nbwarden"));
 		if (events_forward_dropped(s->ev) > 0)
 			json_object_set_new(
-				object_at_nbw(ev), "forward_dropped",
+				event_object(ev, "nbwarden"), "forward_dropped",
 				json_integer((json_int_t)events_forward_dropped(s->ev)));
 	}
 	if (exit_code < 0) {
@@ -508,7 +533,7 @@ static void emit_lifecycle(struct supervisor *s, const char *type, const char *a
 			a = json_array();
 			STRV_FOREACH (l, lists[i])
 				json_array_append_new(a, json_string(*l));
-			json_object_set_new(object_at_nbw(ev), keys[i], a);
+			json_object_set_new(event_object(ev, "nbwarden"), keys[i], a);
 		}
 	}
 	(void)events_emit(s->ev, ev);
@@ -565,13 +590,14 @@ static void kill_sandbox(struct supervisor *s, const char *rule, const char *fmt
 		event_set_rule(ev, rule, "kill");
 		json_object_set_new(ev, "message", msg);
 		/* "limits.memory" -> "memory", "violations.exec" -> "exec", "parent" */
-		json_object_set_new(object_at_nbw(ev), "reason",
+		json_object_set_new(event_object(ev, "nbwarden"), "reason",
 		                    json_string(streq(rule, "syscalls.action") ? "syscall"
 		                                : dot                          ? dot + 1
 		                                                               : rule));
 		limit = limit_value(&s->plan->profile->limits, rule, buf);
 		if (limit)
-			json_object_set_new(object_at_nbw(ev), "limit", json_string(limit));
+			json_object_set_new(event_object(ev, "nbwarden"), "limit",
+			                    json_string(limit));
 		(void)events_emit(s->ev, ev);
 	}
 }
@@ -797,6 +823,33 @@ static int64_t boot_to_real(void)
  * Attach the programs to the leaf's parent (once: later launches find them
  * pinned) and install this sandbox's policy, before it exists.
  */
+/*
+ * The sweep of vanished sandboxes' eBPF entries costs a few syscalls per
+ * running sandbox: with 500 running, more than the rest of a launch. What it
+ * removes is only ever left behind by a supervisor that was killed, so once a
+ * second per cgroup parent is plenty. A stamp that cannot be kept: every time.
+ */
+static bool sweep_due(uint64_t parent_cgid)
+{
+	char path[96];
+	struct timespec now;
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "/run/nbwarden/sweep-%llu", (unsigned long long)parent_cgid);
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (stat(path, &st) == 0 && st.st_mtim.tv_sec <= now.tv_sec &&
+	    now.tv_sec - st.st_mtim.tv_sec < SWEEP_INTERVAL_S)
+		return false;
+	(void)mkdir("/run/nbwarden", 0755);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	if (fd >= 0) {
+		(void)futimens(fd, NULL);
+		close(fd);
+	}
+	return true;
+}
+
 static int prepare_guard(struct supervisor *s)
 {
 	const struct profile *p = s->plan->profile;
@@ -814,9 +867,14 @@ static int prepare_guard(struct supervisor *s)
 	r = guard_open(parent_fd, (uint64_t)st.st_ino, &s->guard, &error);
 	if (r < 0)
 		return log_error_errno(r, "%s", error ? error : "cannot set up the eBPF layer: %m");
-	r = guard_sweep(s->guard, mount_fd);
+	if (sweep_due((uint64_t)st.st_ino)) {
+		r = guard_sweep(s->guard, mount_fd);
+		if (r > 0)
+			log_debug("removed the eBPF entries of %d vanished sandbox(es)", r);
+	}
+	r = guard_retire_builds(s->guard, mount_fd);
 	if (r > 0)
-		log_debug("removed the eBPF entries of %d vanished sandbox(es)", r);
+		log_debug("retired the eBPF programs of %d unused build(s)", r);
 
 	s->gplan.policy = guard_policy_from_profile(p);
 	r = guard_resolve_rules(p, &rules, &n_rules, &s->unresolved);
@@ -854,8 +912,9 @@ static void summary_event(void *ctx, const struct repeat *k, uint64_t n)
 		return;
 	json_object_set_new(ev, "message",
 	                    json_sprintf("%llu similar events suppressed", (unsigned long long)n));
-	json_object_set_new(object_at_nbw(ev), "suppressed", json_integer((json_int_t)n));
-	json_object_set_new(object_at_nbw(ev), "similar", json_string(k->key));
+	json_object_set_new(event_object(ev, "nbwarden"), "suppressed",
+	                    json_integer((json_int_t)n));
+	json_object_set_new(event_object(ev, "nbwarden"), "similar", json_string(k->key));
 	(void)events_emit(s->ev, ev);
 }
 
@@ -893,7 +952,7 @@ static void drain_ring(struct supervisor *s)
 	events_release(s->ev);
 }
 
-/* Every TICK_USEC: the budgets (cpu_time, io_bytes, runaway), counters and summaries. */
+/* Every tick_period(): the budgets (cpu_time, io_bytes, runaway), counters and summaries. */
 static void tick(struct supervisor *s)
 {
 	const struct profile_limits *l = &s->plan->profile->limits;
@@ -906,23 +965,35 @@ static void tick(struct supervisor *s)
 	/* the kernel wakes us only for kills and a filling ring: the rest waits for this */
 	if (s->ring)
 		drain_ring(s);
-	if (s->ticks % SUMMARY_TICKS < expirations)
+	if (s->ticks % (SUMMARY_USEC / s->tick_usec) < expirations)
 		repeats_flush(&s->repeats, summary_event, s);
 	settle_pending_exec_kill(s, false);
 	check_guard_counters(s);
 	check_oom(s);
 	if (cgroup_read_keyed(s->cg, "cpu.stat", "usage_usec", &usage) >= 0) {
-		uint64_t wall = expirations * TICK_USEC;
+		/* the real interval between the reads: a late tick must not look idle */
+		uint64_t now = monotonic_usec();
+		uint64_t wall =
+			s->last_usage_at ? now - s->last_usage_at : expirations * s->tick_usec;
 
 		if (l->cpu_time != VALUE_MAX && usage >= l->cpu_time)
 			kill_sandbox(s, "limits.cpu_time", "CPU-time limit of %s reached",
 			             format_duration(l->cpu_time, buf));
-		/* "busy": at least 90% of a CPU over the tick */
-		if (usage - s->last_usage >= wall * RUNAWAY_BUSY / 1000)
+		uint64_t stall = 0;
+
+		/*
+		 * "busy": running or runnable (waiting for a CPU other work holds)
+		 * for at least 90% of the tick; a loaded host does not hide a loop
+		 */
+		if (cgroup_read_cpu_stall(s->cg, &stall) < 0)
+			stall = s->last_stall;
+		if (usage - s->last_usage + (stall - s->last_stall) >= wall * RUNAWAY_BUSY / 1000)
 			s->busy_usec += wall;
 		else
 			s->busy_usec = 0;
 		s->last_usage = usage;
+		s->last_stall = stall;
+		s->last_usage_at = now;
 		if (l->runaway != VALUE_MAX && s->busy_usec >= l->runaway)
 			kill_sandbox(s, "limits.runaway", "busy on a CPU without a pause for %s",
 			             format_duration(l->runaway, buf));
@@ -936,12 +1007,34 @@ static void tick(struct supervisor *s)
 }
 
 /* Always, budgets or not: the suppression summaries and the counters need it too. */
+/*
+ * How often the budgets are checked: every 100 ms with a cpu_time or
+ * io_bytes limit; otherwise a twentieth of the runaway limit (5% precision),
+ * at most once a second. Hundreds of idle sandboxes then cost little.
+ */
+static uint64_t tick_period(struct supervisor *s)
+{
+	const struct profile_limits *l = &s->plan->profile->limits;
+	uint64_t t = TICK_IDLE_USEC;
+
+	if (l->cpu_time != VALUE_MAX || l->io_bytes != VALUE_MAX)
+		t = TICK_USEC;
+	if (l->runaway != VALUE_MAX && l->runaway / 20 < t)
+		t = l->runaway / 20;
+	if (t < TICK_USEC)
+		t = TICK_USEC;
+	s->tick_usec = t;
+	return t;
+}
+
 static int arm_tick(struct supervisor *s)
 {
 	struct itimerspec its = {
-		.it_interval.tv_nsec = (long)(TICK_USEC * 1000),
-		.it_value.tv_nsec = (long)(TICK_USEC * 1000),
+		.it_interval.tv_sec = (time_t)(tick_period(s) / USEC_PER_SEC),
+		.it_interval.tv_nsec = (long)(tick_period(s) % USEC_PER_SEC * 1000),
 	};
+
+	its.it_value = its.it_interval;
 
 	s->tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (s->tickfd < 0 || timerfd_settime(s->tickfd, 0, &its, NULL) < 0)
@@ -958,7 +1051,7 @@ static void finish_guard(struct supervisor *s)
 	check_guard_counters(s);
 }
 
-static void print_stats(struct supervisor *s)
+static void print_stats(struct supervisor *s, FILE *out)
 {
 	struct nbw_stats st = {0};
 	uint64_t usage = 0, rd = 0, wr = 0;
@@ -967,14 +1060,14 @@ static void print_stats(struct supervisor *s)
 	(void)cgroup_read_keyed(s->cg, "cpu.stat", "usage_usec", &usage);
 	if (s->guard)
 		(void)guard_read_stats(s->guard, s->cg->id, &st);
-	fprintf(stderr, "nbwarden: stats: cpu %llu.%03llus",
+	fprintf(out, "nbwarden: stats: cpu %llu.%03llus",
 	        (unsigned long long)(usage / USEC_PER_SEC),
 	        (unsigned long long)(usage % USEC_PER_SEC / 1000));
 	if (cgroup_read_io(s->cg, &rd, &wr) >= 0)
-		fprintf(stderr, ", io read %s written %s", format_size(rd, a), format_size(wr, b));
+		fprintf(out, ", io read %s written %s", format_size(rd, a), format_size(wr, b));
 	else
-		fprintf(stderr, ", io not measured (no io controller)");
-	fprintf(stderr, ", net sent %s received %s, denied network %llu exec %llu\n",
+		fprintf(out, ", io not measured (no io controller)");
+	fprintf(out, ", net sent %s received %s, denied network %llu exec %llu\n",
 	        format_size(st.net_tx_bytes, c), format_size(st.net_rx_bytes, d),
 	        (unsigned long long)st.net_denied, (unsigned long long)st.exec_denied);
 }
@@ -1102,6 +1195,61 @@ static int setup_signals(int *ret_fd)
 	return 0;
 }
 
+/*
+ * Daemon mode: our own signals come from the daemon (the client's arrive as
+ * "signal" messages). SIGTERM ends the sandbox, for the reason sigqueue()
+ * gave; the others are ignored.
+ */
+static void daemon_signal(struct supervisor *s, const struct signalfd_siginfo *si)
+{
+	if (si->ssi_signo != SIGTERM)
+		return;
+	switch (si->ssi_code == SI_QUEUE ? si->ssi_int : RUN_STOP_OTHER) {
+	case RUN_STOP_ADMIN:
+		kill_sandbox(s, "admin", "killed by its owner or an administrator (nbwarden kill)");
+		break;
+	case RUN_STOP_BUDGET_CPU:
+		kill_sandbox(s, "budget.cpu", "the rolling 24-hour CPU budget is exhausted");
+		break;
+	case RUN_STOP_BUDGET_IO:
+		kill_sandbox(s, "budget.io", "the rolling 24-hour IO budget is exhausted");
+		break;
+	default:
+		kill_sandbox(s, "supervisor", "the supervisor was told to stop (SIGTERM)");
+		break;
+	}
+}
+
+/* Daemon mode: what the client sends: "signal" requests, or its hangup. */
+static void handle_client(struct supervisor *s)
+{
+	_cleanup_free_ char *buf = malloc(PROTO_MAX_MESSAGE + 1);
+	struct request req;
+	ssize_t n;
+
+	if (!buf)
+		return;
+	for (;;) {
+		n = recv(s->client_fd, buf, PROTO_MAX_MESSAGE + 1, MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			s->client_fd = safe_close(s->client_fd);
+			kill_sandbox(s, "client", "the client disconnected");
+			return;
+		}
+		if (request_parse(buf, (size_t)n, &req, NULL) < 0 || req.op != REQUEST_SIGNAL) {
+			log_debug("sandbox %s: ignoring a malformed message from the client",
+			          s->plan->id);
+			request_done(&req);
+			continue;
+		}
+		if (pidfd_send_signal(s->init_pidfd, req.signo, NULL, 0) < 0 && errno != ESRCH)
+			log_debug_errno(-errno, "cannot forward signal %d: %m", req.signo);
+		request_done(&req);
+	}
+}
+
 static void handle_signals(struct supervisor *s)
 {
 	struct signalfd_siginfo si;
@@ -1109,6 +1257,10 @@ static void handle_signals(struct supervisor *s)
 	while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGCHLD)
 			continue; /* the init pidfd tells us */
+		if (daemon_mode(s)) {
+			daemon_signal(s, &si);
+			continue;
+		}
 		if (pidfd_send_signal(s->init_pidfd, (int)si.ssi_signo, NULL, 0) < 0 &&
 		    errno != ESRCH)
 			log_debug_errno(-errno, "cannot forward signal %u: %m", si.ssi_signo);
@@ -1142,7 +1294,7 @@ static int supervise(struct supervisor *s, size_t req_size, size_t resp_size)
 	if (!req || !resp)
 		return log_oom();
 	while (init_alive) {
-		struct pollfd p[8] = {
+		struct pollfd p[9] = {
 			{.fd = s->init_pidfd, .events = POLLIN},
 			{.fd = s->sock, .events = POLLIN},
 			{.fd = s->sigfd, .events = POLLIN},
@@ -1151,6 +1303,7 @@ static int supervise(struct supervisor *s, size_t req_size, size_t resp_size)
 			{.fd = s->listener, .events = POLLIN},
 			{.fd = s->ring ? ring_buffer__epoll_fd(s->ring) : -1, .events = POLLIN},
 			{.fd = s->tickfd, .events = POLLIN},
+			{.fd = s->client_fd, .events = POLLIN},
 		};
 
 		if (poll(p, ELEMENTSOF(p), -1) < 0) {
@@ -1183,6 +1336,8 @@ static int supervise(struct supervisor *s, size_t req_size, size_t resp_size)
 			drain_ring(s);
 		if (p[7].revents & POLLIN)
 			tick(s);
+		if (p[8].revents & (POLLIN | POLLHUP | POLLERR))
+			handle_client(s);
 		if (p[0].revents & POLLIN)
 			init_alive = false;
 	}
@@ -1194,23 +1349,60 @@ static int supervise(struct supervisor *s, size_t req_size, size_t resp_size)
 	return 0;
 }
 
+/*
+ * A line for whoever started the launch: on our stderr in embedded mode; in
+ * daemon mode for the client to print (and in the operator's log).
+ */
+static void tell(struct supervisor *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void tell(struct supervisor *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (daemon_mode(s)) {
+		free(s->client_message);
+		if (vasprintf(&s->client_message, fmt, ap) < 0)
+			s->client_message = NULL;
+		else
+			log_info("sandbox %s: told the client: %s", s->plan->id, s->client_message);
+	} else {
+		fputs("nbwarden: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+	va_end(ap);
+}
+
 static int outcome(struct supervisor *s)
 {
 	const struct sandbox_plan *plan = s->plan;
 
 	if (s->kill_reason) {
-		fprintf(stderr, "nbwarden: sandbox %s killed: %s\n", plan->id, s->kill_reason);
+		tell(s, "sandbox %s killed: %s", plan->id, s->kill_reason);
 		return EXIT_KILLED;
 	}
 	if (s->setup_error) {
 		log_error("cannot set up sandbox %s: %s: %s", plan->id, s->setup_what,
 		          strerror(s->setup_error));
+		/* the details may name host paths: the client gets the step only */
+		if (daemon_mode(s))
+			tell(s, "cannot set up sandbox %s; the operator's log has the details",
+			     plan->id);
 		return EXIT_SETUP_FAILED;
 	}
-	if (s->exec_error)
-		log_error("cannot execute '%s': %s%s", plan->argv[0], strerror(s->exec_error),
-		          s->exec_error == EACCES ? " (not in the profile's [exec] allow-list?)"
-		                                  : "");
+	if (s->exec_error) {
+		if (daemon_mode(s))
+			tell(s, "cannot execute '%s': %s%s", plan->argv[0], strerror(s->exec_error),
+			     s->exec_error == EACCES ? " (not in the profile's [exec] allow-list?)"
+			                             : "");
+		else
+			log_error("cannot execute '%s': %s%s", plan->argv[0],
+			          strerror(s->exec_error),
+			          s->exec_error == EACCES
+			                  ? " (not in the profile's [exec] allow-list?)"
+			                  : "");
+	}
 	if (s->exited) {
 		if (WIFEXITED(s->status))
 			return WEXITSTATUS(s->status);
@@ -1218,7 +1410,62 @@ static int outcome(struct supervisor *s)
 			return 128 + WTERMSIG(s->status);
 	}
 	log_error("sandbox %s ended without reporting the command's status", plan->id);
+	if (daemon_mode(s))
+		tell(s, "sandbox %s ended without reporting the command's status", plan->id);
 	return EXIT_SETUP_FAILED;
+}
+
+/*
+ * Daemon mode, at the end: what the daemon charges to the caller's budget
+ * (written atomically next to the daemon's record of the sandbox), then the
+ * exit status for the client, with the line to print and --stats.
+ */
+static void finish_client(struct supervisor *s, int code)
+{
+	struct proto_writer w = {0};
+	uint64_t usage = 0, rd = 0, wr = 0;
+
+	if (s->cg) {
+		(void)cgroup_read_keyed(s->cg, "cpu.stat", "usage_usec", &usage);
+		(void)cgroup_read_io(s->cg, &rd, &wr);
+	}
+	if (s->o->exit_record) {
+		_cleanup_free_ char *tmp = NULL;
+		_cleanup_fclose_ FILE *f = NULL;
+
+		if (asprintf(&tmp, "%s.tmp", s->o->exit_record) >= 0)
+			f = fopen(tmp, "we");
+		if (f) {
+			fprintf(f, "code=%d\ncpu_usec=%llu\nio_bytes=%llu\n", code,
+			        (unsigned long long)usage, (unsigned long long)rd + wr);
+			if (fflush(f) != 0 || fsync(fileno(f)) < 0 ||
+			    rename(tmp, s->o->exit_record) < 0)
+				log_warning_errno(-errno, "cannot write %s: %m, ignoring",
+				                  s->o->exit_record);
+		}
+	}
+	if (s->client_fd < 0)
+		return;
+	if (!s->client_message && !s->started && code == EXIT_SETUP_FAILED)
+		tell(s, "the sandbox%s%s could not be prepared; the operator's log has the details",
+		     s->plan->id ? " " : "", s->plan->id ? s->plan->id : "");
+	proto_add(&w, "type", "exit");
+	proto_addf(&w, "code", "%d", code);
+	if (s->client_message)
+		proto_add(&w, "message", s->client_message);
+	if (s->show_stats && s->cg) {
+		_cleanup_free_ char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+
+		if (f) {
+			print_stats(s, f);
+			fclose(f);
+			if (text)
+				proto_add(&w, "stats", text);
+		}
+	}
+	send_client(s, &w);
 }
 
 /*
@@ -1266,8 +1513,10 @@ static int notif_sizes(size_t *ret_req, size_t *ret_resp)
 
 int run_main(const struct run_options *o)
 {
-	struct sandbox_plan plan = {0};
-	struct supervisor s = {.plan = &plan,
+	struct sandbox_plan plan = {.stdio = {o->stdio[0], o->stdio[1], o->stdio[2]}};
+	struct supervisor s = {.o = o,
+	                       .client_fd = o->client_fd,
+	                       .plan = &plan,
 	                       .show_stats = o->show_stats,
 	                       .ring_fd = -1,
 	                       .tickfd = -1,
@@ -1294,7 +1543,10 @@ int run_main(const struct run_options *o)
 		return EXIT_SETUP_FAILED;
 	}
 	ectx = (struct events_context){.sandbox_id = o->id, .profile = o->profile};
-	r = events_open(o->events_path, &ectx, &s.ev);
+	if (o->events_fd >= 0)
+		r = events_open_fd(o->events_fd, &ectx, &s.ev);
+	else
+		r = events_open(o->events_path, &ectx, &s.ev);
 	if (r < 0) {
 		log_error_errno(r, "cannot open event log '%s': %m", o->events_path);
 		goto out;
@@ -1332,7 +1584,8 @@ int run_main(const struct run_options *o)
 	                               .cgroup_id = s.cg->id};
 	events_set_context(s.ev, &ectx);
 
-	s.parent_pidfd = open_parent_pidfd();
+	/* embedded: follow whoever started us; daemon mode: the client's connection */
+	s.parent_pidfd = daemon_mode(&s) ? -1 : open_parent_pidfd();
 	if (s.parent_pidfd == -2) {
 		log_error("the calling process has already exited, not launching");
 		goto refused;
@@ -1376,6 +1629,13 @@ int run_main(const struct run_options *o)
 	/* the child has its own copies of the bind sources now */
 	mount_plan_done(&plan.mounts);
 	send_go(&s);
+	if (daemon_mode(&s)) {
+		struct proto_writer w = {0};
+
+		proto_add(&w, "type", "started");
+		proto_add(&w, "id", plan.id);
+		send_client(&s, &w);
+	}
 
 	r = supervise(&s, req_size, resp_size);
 	(void)waitid(P_PIDFD, (id_t)s.init_pidfd, NULL, WEXITED);
@@ -1396,8 +1656,8 @@ int run_main(const struct run_options *o)
 		emit_lifecycle(&s, "end", "sandbox-exit", s.kill_reason ? "failure" : "success",
 		               code);
 	}
-	if (s.show_stats)
-		print_stats(&s);
+	if (s.show_stats && !daemon_mode(&s))
+		print_stats(&s, stderr);
 	goto out;
 refused:
 	/* nothing ran: tell the SOC why, as the operator was told */
@@ -1419,6 +1679,8 @@ refused:
 		}
 	}
 out:
+	if (daemon_mode(&s))
+		finish_client(&s, code);
 	if (s.cg) {
 		uint64_t cgid = s.cg->id;
 
@@ -1450,6 +1712,7 @@ out:
 	safe_close(s.listener);
 	safe_close(s.init_pidfd);
 	free(s.kill_reason);
+	free(s.client_message);
 	strv_free(s.skipped_limits);
 	sandbox_plan_done(&plan);
 	return code;

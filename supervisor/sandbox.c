@@ -347,6 +347,10 @@ _Noreturn void sandbox_child(const struct sandbox_plan *p, int sock)
 	/* Die with the supervisor; checked again after the uid change, which clears it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || !supervisor_alive(sock))
 		_exit(125);
+	/* daemon mode: the client's stdio, passed by SCM_RIGHTS, becomes ours */
+	for (int i = 0; i < 3; i++)
+		if (p->stdio[i] >= 0 && p->stdio[i] != i && dup2(p->stdio[i], i) < 0)
+			fail_step(sock, STEP_NAMESPACES, -errno, "take the client's stdio");
 	r = close_other_fds(p, sock);
 	if (r < 0)
 		fail_step(sock, STEP_NAMESPACES, r, "close inherited file descriptors");

@@ -32,6 +32,7 @@ struct sandbox_plan {
 	struct landlock_plan landlock;
 	struct seccomp_program seccomp;
 	uint64_t nofile;
+	int stdio[3]; /* daemon mode: the client's stdin/out/err for the command; -1: ours */
 };
 
 void sandbox_plan_done(struct sandbox_plan *p);

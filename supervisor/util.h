@@ -77,3 +77,6 @@ bool env_name_is_valid(const char *name, size_t len);
 
 /* 64-bit FNV-1a: a fast, stable, non-cryptographic hash (tags, lookup keys). */
 uint64_t fnv1a(const void *data, size_t n);
+
+/* CLOCK_MONOTONIC in microseconds: for intervals and deadlines. */
+uint64_t monotonic_usec(void);

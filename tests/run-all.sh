@@ -2,7 +2,7 @@
 # Run nbwarden's test tiers and print one closing line:
 #   N passed, N failed, N skipped
 # Usage: tests/run-all.sh [[BUILD:]TIER ...]
-#   TIER is unit, integration, escape, bench, vm or qemu (default: the first
+#   TIER is unit, integration, escape, bench, fuzz, vm or qemu (default: the first
 #   three); BUILD is a build directory (default: $O, or build), e.g.
 #   "build/sanitize:unit". qemu boots scripts/vmtest.sh's VM and runs the vm,
 #   integration and escape tiers of BUILD inside it, then boots it again
@@ -102,6 +102,11 @@ for spec in "${tiers[@]}"; do
 		for script in "$top"/tests/"$tier"/test_*.py; do
 			run_py "$tier: $(basename "$script" .py)" "$script"
 		done
+		;;
+	fuzz)
+		# the daemon's request parser under libFuzzer, bounded in time
+		run_closing "fuzz: scripts/fuzz.sh" "$top/scripts/fuzz.sh" \
+			-t "${NBW_FUZZ_SECONDS:-60}" -o "$build/fuzz"
 		;;
 	qemu)
 		run_closing "qemu: scripts/vmtest.sh" "$top/scripts/vmtest.sh" -b "$build"

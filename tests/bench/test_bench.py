@@ -4,7 +4,9 @@
 The benchmark tier (root): the eBPF layer's figures, measured side by side in
 one run, held to bounds that catch a regression on a noisy shared machine.
 The project's goals are printed next to them; "make bench" runs the longer
-version. The audit log's figure is its write rate under fsync = batch. Each figure is a ratio to a baseline taken in the same run, or an
+version. The audit log's figure is its write rate under fsync = batch; the
+daemon's are its launch latency against embedded mode, its memory with 500
+sandboxes and its latency at 500 against 1. Each figure is a ratio to a baseline taken in the same run, or an
 event count the kernel keeps, never an absolute time alone.
 """
 
@@ -22,6 +24,15 @@ from nbwtest import BUILD, SRC, check, main, test  # noqa: E402
 CONNECT_RATIO_BOUND = 1.25
 THROUGHPUT_BOUND = 200000
 AUDIT_BOUND = 100000  # the goal itself: measured ~170,000/s here
+# daemon mode: RSS is the goal itself (it does not depend on the machine's
+# load). The latency goals are 1.3 (daemon/embedded) and 1.2 (at 500 running
+# against 1); measured here 1.19-1.24 and 1.48, the second goal missed: 500
+# running sandboxes slow embedded launches too (1.32x), so these bounds catch
+# a regression (the at-500 figure was 3.8 before idle supervisors ticked once
+# a second) rather than hold the goal.
+DAEMON_RSS_MIB = 64
+DAEMON_RATIO_BOUND = 1.6
+DAEMON_AT_N_BOUND = 2.2
 
 
 def run(cmd, timeout):
@@ -67,6 +78,19 @@ def audit_log_write_rate(env):
     check(m, "no RESULT line")
     grouped = int(m.group(1))
     check(grouped >= AUDIT_BOUND, "%d records/s with batched fsync" % grouped)
+
+
+@test
+def daemon_latency_memory_and_scaling(env):
+    r = run([os.path.join(SRC, "scripts", "bench-daemon.sh"), BUILD, "500", "20"], 600)
+    check(r.returncode == 0, "bench-daemon.sh failed", r.returncode)
+    ratio = re.search(r"^daemon/embedded ratio \(medians\): ([0-9.]+)", r.stdout, re.M)
+    rss = re.search(r"^daemon RSS with 500 sandboxes running: ([0-9.]+) MiB", r.stdout, re.M)
+    scale = re.search(r"^at-500/at-1 ratio \(medians\): ([0-9.]+)", r.stdout, re.M)
+    check(ratio and rss and scale, "missing figures")
+    check(float(rss.group(1)) < DAEMON_RSS_MIB, "daemon RSS %s MiB" % rss.group(1))
+    check(float(ratio.group(1)) <= DAEMON_RATIO_BOUND, "daemon/embedded %s" % ratio.group(1))
+    check(float(scale.group(1)) <= DAEMON_AT_N_BOUND, "at-500/at-1 %s" % scale.group(1))
 
 
 if __name__ == "__main__":

@@ -413,6 +413,12 @@ def exec_log_all(env):
 # accounting and budgets
 
 
+def event_time(ev):
+    """An event's @timestamp as seconds since the epoch."""
+    s = ev["@timestamp"]
+    return calendar.timegm(time.strptime(s[:19], "%Y-%m-%dT%H:%M:%S")) + float(s[19:-1])
+
+
 @test
 def cpu_time_kill(env):
     prof = env.profile("[limits]\ncpu_time = 2s\n")
@@ -432,15 +438,38 @@ def runaway_kill(env):
     check(r.code == 137 and "busy on a CPU" in r.err, "runaway not killed", r)
     # busy from when the spinning began (the launch before it is not busy)
     since = float(r.kv()["since"])
-    killed = events_with(r, "sandbox-killed")[0]["@timestamp"]
-    stamp = lambda s: calendar.timegm(time.strptime(s[:19], "%Y-%m-%dT%H:%M:%S")) + float(s[19:-1])
-    busy = stamp(killed) - since
+    busy = event_time(events_with(r, "sandbox-killed")[0]) - since
     check(1.8 <= busy <= 2.2, "killed after %.3fs busy, not within 10%% of 2s (%.2fs total)" %
           (busy, took))
     print("     killed after %.3fs busy" % busy)
     # an idle sandbox is not a runaway
     r = env.run([env.probe, "sleep", "3"], profile=prof, timeout=30)
     check(r.code == 0, "an idle sandbox was killed", r)
+
+
+@test
+def runaway_kill_on_a_shared_cpu(env):
+    """A loop that gets only half a CPU, because other work holds it, is still a runaway."""
+    prof = env.profile("[limits]\nrunaway = 2s\n")
+    saved = os.sched_getaffinity(0)
+    cpu = min(saved)
+    os.sched_setaffinity(0, {cpu})
+    rival = None
+    try:
+        # outside any sandbox, on the same CPU: the sandbox's loop gets about half of it
+        rival = subprocess.Popen([env.probe, "spin", "15"], stdout=subprocess.DEVNULL)
+        r = env.run([env.probe, "spin", "15"], profile=prof, timeout=30)
+    finally:
+        os.sched_setaffinity(0, saved)
+        if rival:
+            rival.kill()
+            rival.wait()
+    check(r.code == 137 and "busy on a CPU" in r.err, "a loop on a shared CPU was not killed", r)
+    since = float(r.kv()["since"])
+    killed = events_with(r, "sandbox-killed")[0]
+    busy = event_time(killed) - since
+    check(1.8 <= busy <= 2.3, "killed after %.3fs of looping, not about 2s" % busy)
+    print("     killed after %.3fs of looping on a shared CPU" % busy)
 
 
 @test

@@ -134,8 +134,8 @@ static void test_errors(void **state)
 	load_bad("[forward]\nqueue = 0\n",
 	         "t.conf:2: queue: '0' is not a number of records from 1 to 1000000");
 	load_bad("[forward]\njournald = 2\n", "t.conf:2: journald: '2' is not yes or no");
-	load_bad("[daemon]\nsocket = /run/x\n",
-	         "t.conf:1: unknown section [daemon] (known: [audit], [forward])");
+	load_bad("[daemons]\nsocket = /run/x\n",
+	         "t.conf:1: unknown section [daemons] (known: [audit], [forward], [daemon])");
 	load_bad("path = /x\n", "t.conf:1: 'path' appears before any [section]");
 	load_bad("[audit\n", "t.conf:1: syntax error (expected [section])");
 	load_bad("[audit]\njust words\n", "t.conf:2: syntax error (expected key = value)");
@@ -202,10 +202,55 @@ static void test_long_line_and_nul(void **state)
 	config_free(c);
 }
 
+static void test_daemon_section(void **state)
+{
+	struct config *c = load_ok("");
+	struct config *d;
+
+	(void)state;
+	assert_string_equal(c->daemon_socket, "/run/nbwarden/nbwarden.sock");
+	assert_string_equal(c->daemon_policy, "/etc/nbwarden/policy.conf");
+	assert_string_equal(c->daemon_state_dir, "/var/lib/nbwarden");
+	assert_string_equal(c->daemon_run_dir, "/run/nbwarden");
+	assert_null(c->daemon_profile_dir);
+	assert_null(c->daemon_cgroup_parent); /* delegated */
+	assert_null(c->daemon_metrics_listen);
+	assert_int_equal(c->daemon_alert_kills_per_minute, 5);
+	assert_int_equal(c->daemon_alert_queue_p95, 120 * USEC_PER_SEC);
+	assert_int_equal(c->daemon_client_timeout, 5 * USEC_PER_SEC);
+	config_free(c);
+
+	d = load_ok("[daemon]\nsocket = /tmp/x.sock\npolicy = /etc/p.conf\nstate_dir = /s\n"
+	            "run_dir = /r\nprofile_dir = /pd\ncgroup_parent = a/b\n"
+	            "metrics_listen = [::1]:9464\nalert_kills_per_minute = 0\n"
+	            "alert_queue_p95 = 2m\nclient_timeout = 250ms\nmax_clients = 10\n");
+	assert_string_equal(d->daemon_socket, "/tmp/x.sock");
+	assert_string_equal(d->daemon_profile_dir, "/pd");
+	assert_string_equal(d->daemon_cgroup_parent, "a/b");
+	assert_string_equal(d->daemon_metrics_listen, "[::1]:9464");
+	assert_int_equal(d->daemon_alert_kills_per_minute, 0);
+	assert_int_equal(d->daemon_alert_queue_p95, 120 * USEC_PER_SEC);
+	assert_int_equal(d->daemon_client_timeout, 250 * USEC_PER_MSEC);
+	assert_int_equal(d->daemon_max_clients, 10);
+	config_free(d);
+
+	load_bad("[daemon]\nmetrics_listen = 0.0.0.0:9464\n",
+	         "t.conf:2: metrics_listen: '0.0.0.0:9464' is not none, a socket path, or a "
+	         "loopback 127.x.y.z:PORT or [::1]:PORT");
+	load_bad("[daemon]\ncgroup_parent = ../up\n",
+	         "t.conf:2: cgroup_parent: '../up' is not delegated or a cgroup path");
+	load_bad("[daemon]\nclient_timeout = 1ms\n",
+	         "t.conf:2: client_timeout: '1ms' is not a duration from 100ms to 10min");
+	load_bad("[daemon]\nsocket = relative\n",
+	         "t.conf:2: socket: 'relative' is not an absolute path to a file");
+	load_bad("[daemon]\nbogus = 1\n", "t.conf:2: unknown key 'bogus' in [daemon]");
+}
+
 static void test_print_round_trip(void **state)
 {
 	struct config *c = load_ok("[audit]\nfsync = none\nrotate_size = max\nretention_days = 0\n"
-	                           "[forward]\nsyslog = udp:[::1]:514\nformat = ocsf\n");
+	                           "[forward]\nsyslog = udp:[::1]:514\nformat = ocsf\n"
+	                           "[daemon]\ncgroup_parent = x/y\nmetrics_listen = 127.0.0.1:1\n");
 	struct config *back;
 	char *text = NULL;
 	size_t len = 0;
@@ -221,6 +266,9 @@ static void test_print_round_trip(void **state)
 	assert_string_equal(back->forward_syslog, "udp:[::1]:514");
 	assert_int_equal(back->forward_format, FORWARD_FORMAT_OCSF);
 	assert_string_equal(back->audit_path, c->audit_path);
+	assert_string_equal(back->daemon_cgroup_parent, "x/y");
+	assert_string_equal(back->daemon_metrics_listen, "127.0.0.1:1");
+	assert_null(back->daemon_profile_dir);
 	free(text);
 	config_free(c);
 	config_free(back);
@@ -234,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_many_errors_capped),
 		cmocka_unit_test(test_long_line_and_nul),
+		cmocka_unit_test(test_daemon_section),
 		cmocka_unit_test(test_print_round_trip),
 	};
 

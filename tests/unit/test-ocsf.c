@@ -101,6 +101,13 @@ static const struct schema_type schema[] = {
          "src_endpoint:network_endpoint start_time status status_code status_detail "
          "status_id time timezone_offset tls:tls traffic:network_traffic type_name "
          "type_uid unmapped url:url"},
+	/* classes/application_lifecycle (Application Activity 6002), host, cloud */
+	{"application_lifecycle",
+         "activity_id activity_name actor:actor api:api app:product category_name "
+         "category_uid class_name class_uid cloud:cloud count device:device duration "
+         "end_time enrichments:enrichment message metadata:metadata observables:observable "
+         "raw_data severity severity_id start_time status status_code status_detail "
+         "status_id time timezone_offset type_name type_uid unmapped"},
 	{"actor", "authorizations:authorization idp:idp invoked_by process:process session:session "
                   "user:user"},
 	/* with the container and linux_users profiles */
@@ -234,6 +241,8 @@ static const char *const process_acts[] = {"Unknown", "Launch", "Terminate",
 static const char *const finding_acts[] = {"Unknown", "Create", "Update", "Close"};
 static const char *const network_acts[] = {"Unknown", "Open",   "Close",  "Reset",
                                            "Fail",    "Refuse", "Traffic"};
+/* 1.1.0's: Restart, Enable, Disable and Update came with 1.3.0 */
+static const char *const application_acts[] = {"Unknown", "Install", "Remove", "Start", "Stop"};
 /* the base event's Unknown/Success/Failure/Other; a finding's New/In Progress/... */
 static const int event_status_ids[] = {0, 1, 2, 99, -1};
 static const int finding_status_ids[] = {0, 1, 2, 3, 4, 99, -1};
@@ -247,6 +256,8 @@ static const struct ocsf_class_def class_defs[] = {
          ELEMENTSOF(finding_acts), finding_status_ids, 2004, 2},
 	{"Network Activity", "Network Activity", "network_activity", network_acts,
          ELEMENTSOF(network_acts), event_status_ids, 4001, 4},
+	{"Application Lifecycle", "Application Activity", "application_lifecycle", application_acts,
+         ELEMENTSOF(application_acts), event_status_ids, 6002, 6},
 };
 
 static const struct ocsf_class_def *class_def(int uid)
@@ -278,6 +289,19 @@ static const struct expected {
 	{"network-packet-dropped", 4001, 5},
 	{"syscall-denied", 2004, 1},
 	{"sandbox-killed", 2004, 1},
+	/* the daemon's */
+	{"launch-denied", 1007, 1},
+	{"sandbox-queued", 1007, 1},
+	{"sandbox-adopted", 1007, 99},
+	{"sandbox-kill-requested", 1007, 2},
+	{"budget-throttle", 1007, 99},
+	{"budget-unthrottle", 1007, 99},
+	{"budget-exhausted", 2004, 1},
+	{"budget-restored", 2004, 3},
+	{"alert", 2004, 1},
+	{"policy-reload", 6002, 99},
+	{"daemon-start", 6002, 3},
+	{"daemon-stop", 6002, 4},
 	/* the docs' "ACTION-suppressed": any action with that suffix */
 	{"ACTION-suppressed", 2004, 1},
 };
@@ -353,7 +377,10 @@ static void expected_control(const json_t *ev, const char *action, int *ret_acti
 	if (endswith(subject, "-suppressed"))
 		subject[strlen(subject) - strlen("-suppressed")] = 0;
 	*ret_action = *ret_disposition = -1;
-	if (streq(verdict, "allow") || (!verdict && endswith(subject, "-allowed"))) {
+	if (streq(verdict, "throttle")) {
+		*ret_action = 99;     /* Other */
+		*ret_disposition = 7; /* Custom Action */
+	} else if (streq(verdict, "allow") || (!verdict && endswith(subject, "-allowed"))) {
 		*ret_action = 1;
 		*ret_disposition = 1;
 	} else if (streq(verdict, "kill") || (!verdict && streq(subject, "sandbox-killed"))) {
@@ -379,11 +406,12 @@ static const char *const mapped_paths[] = {
 	"server.port",    "network.transport",  "network.type",
 };
 
+/* The process the input's process.* is: the event's, or else its actor's (a client's request). */
 static json_t *out_process(const json_t *out)
 {
 	json_t *p = get(out, "process");
 
-	return p ?: get(out, "actor.process");
+	return p && get(p, "pid") ? p : get(out, "actor.process");
 }
 
 /* A mapped leaf of the input is where docs/ocsf.md says, with its value. */
@@ -503,7 +531,8 @@ static void check_valid(const char *ctx, const json_t *out)
 		CHECK(ctx, found);
 	}
 	if (get(out, "action_id"))
-		CHECK(ctx, geti(out, "action_id") == 1 || geti(out, "action_id") == 2);
+		CHECK(ctx, geti(out, "action_id") == 1 || geti(out, "action_id") == 2 ||
+		                   geti(out, "action_id") == 99);
 	if (get(out, "disposition_id"))
 		CHECK(ctx,
 		      (geti(out, "disposition_id") >= 0 && geti(out, "disposition_id") <= 27) ||
@@ -523,6 +552,10 @@ static void check_valid(const char *ctx, const json_t *out)
 		break;
 	case 4001:
 		CHECK(ctx, json_is_object(get(out, "device")));
+		break;
+	case 6002:
+		CHECK(ctx, json_is_object(get(out, "app")));
+		CHECK(ctx, gets(out, "app.name"));
 		break;
 	default:
 		break;
@@ -555,7 +588,9 @@ static void check_event(const json_t *ev)
 	CHECK(ctx, streq(gets(out, "metadata.event_code"), action));
 	CHECK(ctx, streq(gets(out, "metadata.original_time"), gets(ev, "@timestamp")));
 	sandbox = gets(ev, "nbwarden.sandbox_id");
-	CHECK(ctx, streq(gets(out, "metadata.correlation_uid"), sandbox));
+	/* the daemon's events about no one sandbox have none */
+	CHECK(ctx, sandbox ? streq(gets(out, "metadata.correlation_uid"), sandbox)
+	                   : !get(out, "metadata.correlation_uid"));
 
 	/* severity: alert Medium, a kill High, event Informational */
 	if (streq(kind, "alert"))
@@ -564,11 +599,13 @@ static void check_event(const json_t *ev)
 	else
 		CHECK(ctx, geti(out, "severity_id") == 1);
 
-	/* status: a finding is New; an activity succeeded or failed */
+	/* status: a finding is New (Resolved when closed); an activity succeeded, failed or ... */
 	if (x->class_uid == 2004)
-		CHECK(ctx, geti(out, "status_id") == 1);
+		CHECK(ctx, geti(out, "status_id") == (x->activity_id == 3 ? 4 : 1));
 	else
-		CHECK(ctx, geti(out, "status_id") == (streq(outcome, "success") ? 1 : 2));
+		CHECK(ctx, geti(out, "status_id") == (streq(outcome, "success")   ? 1
+		                                      : streq(outcome, "failure") ? 2
+		                                                                  : 0));
 
 	/* a policy decision says so; nbwarden's own lifecycle events do not */
 	expected_control(ev, action, &want_action, &want_disposition);
@@ -591,7 +628,8 @@ static void check_event(const json_t *ev)
 
 	switch (x->class_uid) {
 	case 1007:
-		CHECK(ctx, streq(gets(out, "process.sandbox"), sandbox));
+		CHECK(ctx, sandbox ? streq(gets(out, "process.sandbox"), sandbox)
+		                   : !get(out, "process.sandbox"));
 		if (streq(action, "sandbox-exit"))
 			CHECK(ctx, geti(out, "exit_code") == geti(ev, "process.exit_code"));
 		if (get(ev, "process.args"))
@@ -617,9 +655,10 @@ static void check_event(const json_t *ev)
 		break;
 	case 2004: {
 		const char *uid = gets(out, "finding_info.uid");
+		const char *prefix = sandbox ?: "nbwarden";
 
-		CHECK(ctx, strncmp(uid, sandbox, strlen(sandbox)) == 0 &&
-		                   strlen(uid) > strlen(sandbox) + 1);
+		CHECK(ctx, strncmp(uid, prefix, strlen(prefix)) == 0 &&
+		                   strlen(uid) > strlen(prefix) + 1);
 		CHECK(ctx, geti(out, "finding_info.created_time") == geti(out, "time"));
 		if (gets(ev, "message"))
 			CHECK(ctx, streq(gets(out, "finding_info.title"), gets(ev, "message")));
@@ -630,6 +669,9 @@ static void check_event(const json_t *ev)
 			CHECK(ctx, geti(out, "count") == geti(ev, "nbwarden.suppressed"));
 		break;
 	}
+	case 6002:
+		CHECK(ctx, json_equal(get(out, "app"), get(out, "metadata.product")));
+		break;
 	default:
 		break;
 	}
@@ -874,6 +916,66 @@ static void test_examples_in_detail(void **state)
 	assert_string_equal(gets(out, "finding_info.title"), "system call 'unshare' denied");
 	assert_string_equal(gets(out, "finding_info.analytic.name"), "syscalls.deny:unshare");
 	assert_int_equal(geti(out, "actor.process.pid"), 29609);
+	json_decref(out);
+
+	/* the daemon's: a refused request, its client the actor; no sandbox yet */
+	out = ocsf_from_event(example_of(&d, "launch-denied"));
+	assert_int_equal(geti(out, "type_uid"), 100701);
+	assert_int_equal(geti(out, "actor.process.pid"), 41230);
+	assert_null(get(out, "process.pid"));
+	assert_int_equal(geti(out, "action_id"), 2);
+	assert_int_equal(geti(out, "disposition_id"), 2);
+	assert_null(get(out, "metadata.correlation_uid"));
+	json_decref(out);
+
+	out = ocsf_from_event(example_of(&d, "sandbox-queued"));
+	assert_int_equal(geti(out, "status_id"), 0); /* event.outcome unknown */
+	json_decref(out);
+
+	out = ocsf_from_event(example_of(&d, "budget-throttle"));
+	assert_int_equal(geti(out, "type_uid"), 100799);
+	assert_string_equal(gets(out, "activity_name"), "Throttle");
+	assert_int_equal(geti(out, "action_id"), 99);
+	assert_int_equal(geti(out, "disposition_id"), 7);
+	assert_string_equal(gets(out, "process.sandbox"), "nbw-3f9c2a71d0b4");
+	json_decref(out);
+
+	out = ocsf_from_event(example_of(&d, "sandbox-kill-requested"));
+	assert_int_equal(geti(out, "type_uid"), 100702);
+	assert_string_equal(gets(out, "actor.user.name"), "carol");
+	assert_string_equal(gets(out, "process.user.name"), "alice");
+	json_decref(out);
+
+	/* a budget spent, then available again: one finding of the user's, created and closed */
+	out = ocsf_from_event(example_of(&d, "budget-exhausted"));
+	assert_int_equal(geti(out, "type_uid"), 200401);
+	assert_string_equal(gets(out, "finding_info.uid"), "nbwarden-budget-1001");
+	assert_string_equal(gets(out, "finding_info.analytic.name"), "policy.cpu_budget");
+	json_decref(out);
+	out = ocsf_from_event(example_of(&d, "budget-restored"));
+	assert_int_equal(geti(out, "type_uid"), 200403);
+	assert_int_equal(geti(out, "status_id"), 4);
+	assert_string_equal(gets(out, "finding_info.uid"), "nbwarden-budget-1002");
+	json_decref(out);
+
+	out = ocsf_from_event(example_of(&d, "alert"));
+	assert_int_equal(geti(out, "severity_id"), 3);
+	assert_null(get(out, "resources"));
+	assert_true(strncmp(gets(out, "finding_info.uid"), "nbwarden-", 9) == 0);
+	json_decref(out);
+
+	out = ocsf_from_event(example_of(&d, "daemon-start"));
+	assert_int_equal(geti(out, "type_uid"), 600203);
+	assert_string_equal(gets(out, "type_name"), "Application Lifecycle: Start");
+	assert_string_equal(gets(out, "app.name"), "nbwarden");
+	json_decref(out);
+
+	/* the first policy-reload example: rejected */
+	out = ocsf_from_event(example_of(&d, "policy-reload"));
+	assert_int_equal(geti(out, "type_uid"), 600299);
+	assert_string_equal(gets(out, "activity_name"), "Reload");
+	assert_int_equal(geti(out, "status_id"), 2);
+	assert_string_equal(gets(out, "actor.user.name"), "carol");
 	json_decref(out);
 
 	docs_free(&d);
