@@ -16,6 +16,7 @@ PKGS="
 	python3 python3-jsonschema iproute2 procps util-linux
 	bubblewrap hyperfine
 	prometheus clang-14 libclang-rt-14-dev systemd
+	python3-ipykernel jupyter-client python3-nbclient python3-nbformat python3-matplotlib curl
 	qemu-system-x86 busybox-static kmod e2fsprogs
 "
 

@@ -41,9 +41,8 @@
 #include "run.h"
 #include "util.h"
 
-#define EXIT_DENIED   77 /* the policy says no */
-#define EXIT_TEMPFAIL 75 /* rate limit, budget, full queue, queue timeout: try again later */
-#define EXIT_REFUSED  125
+#define EXIT_DENIED  77 /* the policy says no */
+#define EXIT_REFUSED 125
 
 #define TICK_USEC        (100 * USEC_PER_MSEC)
 #define CHARGE_TICKS     10 /* charge budgets and check alerts every second */
@@ -163,14 +162,6 @@ static inline void closedirp(DIR **d)
 {
 	if (*d)
 		closedir(*d);
-}
-
-static uint64_t now_real(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
 }
 
 static int epoll_add(struct daemon *d, struct source *src, uint32_t events)
@@ -507,7 +498,7 @@ static void charge(struct daemon *d, struct sandbox *s, uint64_t cpu, uint64_t i
 		io = i0;
 	if (cpu == c0 && io == i0)
 		return;
-	(void)ledger_charge(d->ledger, s->user->uid, now_real(), cpu - c0, io - i0);
+	(void)ledger_charge(d->ledger, s->user->uid, realtime_usec(), cpu - c0, io - i0);
 	(void)ledger_set_charged(d->ledger, s->id, cpu, io);
 	d->ledger_dirty = true;
 }
@@ -532,7 +523,7 @@ static void save_ledger(struct daemon *d)
 
 	if (!d->ledger_dirty)
 		return;
-	r = ledger_save(d->ledger, d->state_dirfd, now_real());
+	r = ledger_save(d->ledger, d->state_dirfd, realtime_usec());
 	if (r < 0) {
 		log_warning_errno(r, "cannot save the budget ledger in %s: %m, retrying",
 		                  d->config->daemon_state_dir);
@@ -549,10 +540,10 @@ static bool budget_exhausted(struct daemon *d, const struct user *u, uint64_t *r
 
 	if (!u->role)
 		return false;
-	ex = ledger_exhausted(d->ledger, u->uid, now_real(), u->role->cpu_budget,
+	ex = ledger_exhausted(d->ledger, u->uid, realtime_usec(), u->role->cpu_budget,
 	                      u->role->io_budget, ret_retry);
 	if (ret_cpu) {
-		ledger_usage(d->ledger, u->uid, now_real(), &cpu, &io);
+		ledger_usage(d->ledger, u->uid, realtime_usec(), &cpu, &io);
 		*ret_cpu = u->role->cpu_budget != VALUE_MAX && cpu >= u->role->cpu_budget;
 	}
 	return ex;
@@ -638,7 +629,7 @@ static void enforce_budgets(struct daemon *d)
 			char msg[160];
 			json_t *ev;
 
-			ledger_usage(d->ledger, u->uid, now_real(), &cpu, &io);
+			ledger_usage(d->ledger, u->uid, realtime_usec(), &cpu, &io);
 			snprintf(msg, sizeof(msg), "%s budget %s for %s", is_cpu ? "CPU" : "IO",
 			         ex ? "exhausted" : "available again", u->name);
 			ev = daemon_event("event", "change",
@@ -809,7 +800,7 @@ static int launch(struct daemon *d, struct conn *c)
 	s->id = TAKE_PTR(id);
 	s->profile = strdup(c->req.profile);
 	s->user = c->user;
-	s->started = now_real();
+	s->started = realtime_usec();
 	s->child = true;
 	if (!s->profile) {
 		free(s->id);
@@ -1082,7 +1073,8 @@ static void request_ps(struct daemon *d, struct conn *c)
 		fprintf(f, "%-20s %-12s %-12s %8s %8s %10s %10s %-10s %s\n", "ID", "USER",
 		        "PROFILE", "PID", "AGE", "CPU", "MEMORY", "STATE", "QUEUED");
 	for (struct sandbox *s = d->sandboxes; s; s = s->next) {
-		uint64_t cpu = 0, mem = VALUE_MAX, age = (now_real() - s->started) / USEC_PER_SEC;
+		uint64_t cpu = 0, mem = VALUE_MAX,
+			 age = (realtime_usec() - s->started) / USEC_PER_SEC;
 		const char *state = s->kill_sent   ? "killing"
 		                    : s->throttled ? "throttled"
 		                                   : "running";
@@ -1274,7 +1266,7 @@ static int metrics_text(struct daemon *d, char **ret)
 	struct metrics_snapshot snap;
 	int r;
 
-	r = ledger_users(d->ledger, now_real(), &uids, &n);
+	r = ledger_users(d->ledger, realtime_usec(), &uids, &n);
 	if (r < 0)
 		return r;
 	b = calloc(n ? n : 1, sizeof(*b));
@@ -1296,7 +1288,7 @@ static int metrics_text(struct daemon *d, char **ret)
 				snprintf(names + 64 * i, 64, "%u", (unsigned)uids[i]);
 			b[i].user = names + 64 * i;
 		}
-		ledger_usage(d->ledger, uids[i], now_real(), &b[i].cpu_usec, &b[i].io_bytes);
+		ledger_usage(d->ledger, uids[i], realtime_usec(), &b[i].cpu_usec, &b[i].io_bytes);
 	}
 	for (struct user *u = d->users; u; u = u->next)
 		queued += u->n_queue;

@@ -14,10 +14,9 @@
 #include "util.h"
 
 static const char *const op_names[_MOUNT_OP_MAX] = {
-	[MOUNT_OP_HIDE] = "hide",
-	[MOUNT_OP_TMPFS] = "tmpfs",
-	[MOUNT_OP_BIND_RW] = "writable",
-	[MOUNT_OP_BIND_RO] = "read_only",
+	[MOUNT_OP_HIDE] = "hide",        [MOUNT_OP_TMPFS] = "tmpfs",
+	[MOUNT_OP_BIND_RW] = "writable", [MOUNT_OP_BIND_RO] = "read_only",
+	[MOUNT_OP_FILE] = "file",
 };
 
 const char *mount_op_type_to_string(enum mount_op_type t)
@@ -135,10 +134,72 @@ int mount_plan_compile(const struct profile *p, const char *home, struct mount_p
 	return 0;
 }
 
+int mount_plan_add_file(struct mount_plan *m, const char *path, const char *data, size_t len,
+                        uid_t uid, gid_t gid, char **ret_error)
+{
+	struct origin origin = {.file = "nbwarden", .line = 0};
+	_cleanup_free_ char *dir = NULL;
+	const char *slash = strrchr(path, '/');
+	bool into_tmpfs = false;
+	struct mount_op *op;
+	int r;
+
+	*ret_error = NULL;
+	if (path[0] != '/' || !slash || !slash[1])
+		return -EINVAL;
+	dir = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+	if (!dir)
+		return -ENOMEM;
+	if (streq(dir, "/"))
+		return -EINVAL; /* a tmpfs on / would hide everything */
+	for (size_t i = 0; i < m->n_ops; i++)
+		if (m->ops[i].type == MOUNT_OP_TMPFS && streq(m->ops[i].target, dir))
+			into_tmpfs = true;
+	if (into_tmpfs) {
+		/* the file goes into the profile's tmpfs, which stays what it is */
+		char *d = strdup(dir);
+
+		if (!d)
+			return -ENOMEM;
+		op = realloc(m->ops, (m->n_ops + 1) * sizeof(*op));
+		if (!op) {
+			free(d);
+			return -ENOMEM;
+		}
+		m->ops = op;
+		m->ops[m->n_ops++] = (struct mount_op){
+			.type = MOUNT_OP_FILE, .target = d, .source_fd = -1, .origin = origin};
+	} else {
+		r = plan_add(m, MOUNT_OP_FILE, dir, NULL, 0, 0700, origin, ret_error);
+		if (r < 0)
+			return r;
+	}
+	op = &m->ops[m->n_ops - 1];
+	op->into_tmpfs = into_tmpfs;
+	op->uid = uid;
+	op->gid = gid;
+	op->name = strdup(slash + 1);
+	op->data = malloc(len ? len : 1);
+	if (!op->name || !op->data)
+		return -ENOMEM; /* freed with the plan */
+	memcpy(op->data, data, len);
+	op->data_len = len;
+	/* stable: a file op into a tmpfs stays after that tmpfs */
+	for (size_t i = m->n_ops - 1; i > 0 && op_cmp(&m->ops[i - 1], &m->ops[i]) > 0; i--) {
+		struct mount_op t = m->ops[i - 1];
+
+		m->ops[i - 1] = m->ops[i];
+		m->ops[i] = t;
+	}
+	return 0;
+}
+
 void mount_plan_done(struct mount_plan *m)
 {
 	for (size_t i = 0; i < m->n_ops; i++) {
 		free(m->ops[i].target);
+		free(m->ops[i].name);
+		free(m->ops[i].data);
 		safe_close(m->ops[i].source_fd);
 	}
 	free(m->ops);
@@ -577,6 +638,59 @@ static int setup_dev(struct apply *a)
 	return 0;
 }
 
+static int write_copy(int dfd, const struct mount_op *op)
+{
+	_cleanup_close_ int f = -1;
+
+	f = openat(dfd, op->name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (f < 0)
+		return -errno;
+	for (size_t off = 0; off < op->data_len;) {
+		ssize_t n = write(f, op->data + off, op->data_len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		off += (size_t)n;
+	}
+	if (fchown(f, op->uid, op->gid) < 0 || fchmod(f, 0600) < 0)
+		return -errno;
+	return 0;
+}
+
+/* A private tmpfs on the file's directory, owned by the sandbox's user, holding the copy. */
+static int place_file(struct apply *a, const struct mount_op *op)
+{
+	char uid[16], gid[16];
+	const char *opts[] = {"size", "1m", "nr_inodes", "64", "mode", "0700",
+	                      "uid",  uid,  "gid",       gid,  NULL};
+	_cleanup_close_ int m = -1, t = -1;
+	int r;
+
+	if (op->into_tmpfs) {
+		t = open_in_root(a, op->target, O_PATH | O_DIRECTORY);
+		return t < 0 ? -errno : write_copy(t, op);
+	}
+	snprintf(uid, sizeof(uid), "%u", (unsigned)op->uid);
+	snprintf(gid, sizeof(gid), "%u", (unsigned)op->gid);
+	m = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (m < 0)
+		return m;
+	r = write_copy(m, op);
+	if (r < 0)
+		return r;
+	t = open_in_root(a, op->target, O_PATH | O_DIRECTORY);
+	if (t < 0 && errno == ENOENT && below_own_tmpfs(a, op->target)) {
+		r = make_mount_point(a, op->target, true);
+		if (r < 0)
+			return r;
+	} else if (t < 0) {
+		return -errno;
+	}
+	return attach(a, m, op->target);
+}
+
 /* Does a later operation mount something below op i? (ops are sorted parents first) */
 static bool has_children(const struct mount_plan *m, size_t i)
 {
@@ -649,6 +763,12 @@ static int apply_op(struct apply *a, const struct mount_plan *plan, size_t i)
 			return fail(a, r, "bind writable %s", op->target);
 		return 0;
 	}
+
+	case MOUNT_OP_FILE:
+		r = place_file(a, op);
+		if (r < 0)
+			return fail(a, r, "place a copy at %s", op->target);
+		return 0;
 
 	default:
 		return fail(a, -EINVAL, "unknown mount operation for %s", op->target);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "jupyter.h"
 #include "profile.h"
 #include "seccomp.h"
 #include "util.h"
@@ -108,6 +109,7 @@ static int lookup_name(const char *const *names, const char *s)
 enum key_type {
 	KT_INCLUDE,
 	KT_STRING,
+	KT_OPTION, /* a command-line option such as "-f", or "none" */
 	KT_USER,
 	KT_BOOL,
 	KT_ENUM,
@@ -177,11 +179,17 @@ static const struct key_def keys[] = {
 	{"debug", "deny_args", KT_ARG_PATTERNS, -1, OFF(debug_deny_args), NULL},
 	{"violations", "exec", KT_ENUM, PKEY_VIOLATION_EXEC, OFF(violation_exec), violation_names},
 	{"violations", "network", KT_ENUM, PKEY_VIOLATION_NET, OFF(violation_net), violation_names},
+	{"violations", "relaunch_strikes", KT_COUNT, PKEY_RELAUNCH_STRIKES, OFF(relaunch_strikes),
+         NULL},
+	{"violations", "relaunch_cooldown", KT_DURATION, PKEY_RELAUNCH_COOLDOWN,
+         OFF(relaunch_cooldown), NULL},
+	{"jupyter", "connection_file", KT_OPTION, PKEY_JUPYTER_CONNECTION_FILE,
+         OFF(jupyter_connection_file), NULL},
 };
 
-static const char *const known_sections[] = {"profile",    "exec",   "filesystem",  "network",
-                                             "syscalls",   "limits", "environment", "debug",
-                                             "violations", NULL};
+static const char *const known_sections[] = {"profile",    "exec",    "filesystem",  "network",
+                                             "syscalls",   "limits",  "environment", "debug",
+                                             "violations", "jupyter", NULL};
 
 /* ------------------------------------------------------------------------ */
 /* parse context */
@@ -629,13 +637,22 @@ static void apply_scalar(struct ctx *c, const struct key_def *k, const char *val
 	switch (k->type) {
 	case KT_STRING:
 	case KT_USER:
-	case KT_DEVICE: {
+	case KT_DEVICE:
+	case KT_OPTION: {
 		char *v = NULL;
 
-		if (k->type == KT_DEVICE && streq(value, "auto")) {
+		if ((k->type == KT_DEVICE && streq(value, "auto")) ||
+		    (k->type == KT_OPTION && streq(value, "none"))) {
 			free(*(char **)field);
 			*(char **)field = NULL; /* the device holding / */
 			break;
+		}
+		if (k->type == KT_OPTION && !jupyter_option_is_valid(value)) {
+			ctx_error(c, c->line,
+			          "%s: '%s' is not an option (1-32 characters starting with '-', "
+			          "no '=' or spaces) or none",
+			          k->name, value);
+			return;
 		}
 		if (k->type == KT_USER && !user_name_is_valid(value)) {
 			ctx_error(c, c->line, "%s: '%s' is not a valid user name", k->name, value);
@@ -1149,6 +1166,9 @@ static void set_defaults(struct profile *p)
 	/* an exec the guard catches is an attack (ld.so, memfd): end the sandbox */
 	p->violation_exec = VIOLATION_KILL;
 	p->violation_net = VIOLATION_DENY;
+	/* the first policy kill costs one restart, the second stops a restart loop */
+	p->relaunch_strikes = 2;
+	p->relaunch_cooldown = 60 * USEC_PER_SEC;
 	p->limits = (struct profile_limits){
 		.memory = VALUE_MAX,
 		.memory_high = VALUE_MAX,
@@ -1244,6 +1264,18 @@ static void check_profile(struct ctx *c)
 		c->file = p->origin[PKEY_MEMORY_HIGH].file;
 		ctx_error(c, p->origin[PKEY_MEMORY_HIGH].line,
 		          "memory_high is above memory: it would never apply");
+	}
+	if (p->relaunch_cooldown > 24 * 3600 * USEC_PER_SEC) {
+		c->file = p->origin[PKEY_RELAUNCH_COOLDOWN].file;
+		ctx_error(c, p->origin[PKEY_RELAUNCH_COOLDOWN].line,
+		          "relaunch_cooldown: at most 24h (to turn it off, set relaunch_strikes = "
+		          "max)");
+	}
+	if (p->jupyter_connection_file && p->net_bind == NET_BIND_NONE) {
+		c->file = p->origin[PKEY_JUPYTER_CONNECTION_FILE].file;
+		ctx_error(c, p->origin[PKEY_JUPYTER_CONNECTION_FILE].line,
+		          "a Jupyter kernel listens on its ports: connection_file needs [network] "
+		          "bind = loopback or any (bind is none)");
 	}
 	if (p->allow_root && p->environment == ENVIRONMENT_PRODUCTION) {
 		c->file = p->origin[PKEY_ALLOW_ROOT].file;
@@ -1365,6 +1397,7 @@ void profile_free(struct profile *p)
 	free(p->name);
 	free(p->description);
 	free(p->user);
+	free(p->jupyter_connection_file);
 	list_clear(&p->exec_allow);
 	list_clear(&p->read_only);
 	list_clear(&p->hide);
@@ -1464,9 +1497,12 @@ static void print_scalar(FILE *f, const struct profile *p, const struct key_def 
 	case KT_STRING:
 	case KT_USER:
 	case KT_DEVICE:
+	case KT_OPTION:
 		v = *(char *const *)field;
 		if (!v && k->type == KT_DEVICE)
 			v = "auto"; /* the device holding / */
+		if (!v && k->type == KT_OPTION)
+			v = "none";
 		if (!v)
 			return;
 		break;

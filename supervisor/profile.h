@@ -113,6 +113,9 @@ enum profile_key {
 	PKEY_ENFORCE,
 	PKEY_VIOLATION_EXEC,
 	PKEY_VIOLATION_NET,
+	PKEY_RELAUNCH_STRIKES,
+	PKEY_RELAUNCH_COOLDOWN,
+	PKEY_JUPYTER_CONNECTION_FILE,
 	_PKEY_MAX,
 };
 
@@ -172,6 +175,11 @@ struct profile {
 
 	enum violation_action violation_exec;
 	enum violation_action violation_net;
+	uint64_t relaunch_strikes; /* policy kills in a row before relaunches wait; VALUE_MAX: never
+	                            */
+	uint64_t relaunch_cooldown; /* usec */
+
+	char *jupyter_connection_file; /* the option naming it ("-f"), or NULL */
 };
 
 struct profile_search {

@@ -29,12 +29,14 @@
 #include "env.h"
 #include "events.h"
 #include "guard.h"
+#include "jupyter.h"
 #include "log.h"
 #include "netns.h"
 #include "proto.h"
 #include "repeats.h"
 #include "run.h"
 #include "sandbox.h"
+#include "strikes.h"
 #include "sys.h"
 #include "util.h"
 
@@ -73,6 +75,7 @@ struct supervisor {
 	char setup_what[256];
 	int exec_error;
 	char *kill_reason;     /* set when we killed the sandbox */
+	const char *kill_rule; /* and the rule it was for */
 	char **skipped_limits; /* limits the host could not enforce (best-effort) */
 	char **unresolved;     /* [network] allow hostnames that did not resolve */
 	struct repeats repeats;
@@ -239,7 +242,8 @@ static int landlock_compile(struct sandbox_plan *plan)
 	for (size_t i = 0; i < plan->mounts.n_ops; i++) {
 		const struct mount_op *op = &plan->mounts.ops[i];
 
-		if (op->type != MOUNT_OP_BIND_RW && op->type != MOUNT_OP_TMPFS)
+		if (op->type != MOUNT_OP_BIND_RW && op->type != MOUNT_OP_TMPFS &&
+		    !(op->type == MOUNT_OP_FILE && !op->into_tmpfs))
 			continue;
 		r = landlock_plan_add(&plan->landlock, op->target, write, false);
 		if (r < 0)
@@ -271,6 +275,114 @@ static const char *seccomp_cache_dir(void)
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return NULL;
 	return dir;
+}
+
+/*
+ * [jupyter] connection_file: the file the command names, read as the caller
+ * (in daemon mode the sandbox's user, else whoever ran nbwarden), checked,
+ * and copied into the sandbox at the same path, in a private directory (docs/jupyter.md).
+ */
+static int connection_file_compile(const struct run_options *o, struct sandbox_plan *plan)
+{
+	const struct profile *p = plan->profile;
+	const char *opt = p->jupyter_connection_file, *path = NULL;
+	_cleanup_free_ char *canon = NULL, *data = NULL, *error = NULL;
+	struct jupyter_connection conn;
+	bool daemon = o->client_fd >= 0;
+	size_t len;
+	int r;
+
+	if (!opt)
+		return 0;
+	r = jupyter_find_connection_file(plan->argv, opt, &path);
+	if (r < 0)
+		return log_error_errno(-EINVAL,
+		                       "profile '%s' starts Jupyter kernels: the command must name "
+		                       "the connection file as '%s PATH'%s",
+		                       p->name, opt, r == -EINVAL ? " (the path is missing)" : "");
+	if (path[0] != '/' || path_canonicalize(path, &canon) < 0)
+		return log_error_errno(-EINVAL,
+		                       "the connection file '%s' must be an absolute path without "
+		                       "'..' (Jupyter passes one)",
+		                       path);
+	r = read_file_as(daemon ? plan->ident.uid : getuid(), daemon ? plan->ident.gid : getgid(),
+	                 canon, JUPYTER_MAX_CONNECTION_FILE, &data, &len);
+	if (r < 0)
+		return log_error_errno(r, "cannot read the connection file '%s': %s", canon,
+		                       r == -EINVAL  ? "not a regular file"
+		                       : r == -EFBIG ? "too large"
+		                                     : strerror(-r));
+	r = jupyter_connection_parse(data, len, &conn, &error);
+	if (r < 0)
+		return log_error_errno(r, "the connection file '%s' is not usable: %s", canon,
+		                       error ? error : strerror(-r));
+	if (!conn.loopback && p->net_bind == NET_BIND_LOOPBACK)
+		return log_error_errno(
+			-EPERM,
+			"the connection file '%s' asks the kernel to listen on %s, but "
+			"profile '%s' allows listening on loopback only",
+			canon, conn.ip, p->name);
+	r = mount_plan_add_file(&plan->mounts, canon, data, len, plan->ident.uid, plan->ident.gid,
+	                        &error);
+	if (r < 0)
+		return log_error_errno(r, "connection file '%s': %s", canon,
+		                       error ? error : strerror(-r));
+	return 0;
+}
+
+#define STRIKES_DIR NBW_RUNTIME_DIR "/strikes"
+
+/* A policy kill is a strike against this kernel; an exit on its own clears them. */
+static void record_strike(struct supervisor *s)
+{
+	const struct profile *p = s->plan->profile;
+	int r = 0;
+
+	if (p->relaunch_strikes == VALUE_MAX || !s->plan->strikes_name[0])
+		return;
+	if (!s->kill_rule)
+		r = strikes_clear(STRIKES_DIR, s->plan->strikes_name);
+	else if (strikes_rule_counts(s->kill_rule))
+		r = strikes_add(STRIKES_DIR, s->plan->strikes_name, s->kill_rule, realtime_usec(),
+		                p->relaunch_cooldown * STRIKES_FORGET_FACTOR);
+	if (r < 0)
+		log_warning_errno(r, "cannot record the relaunch strikes: %m, ignoring");
+}
+
+/* After relaunch_strikes policy kills in a row, this kernel waits out relaunch_cooldown. */
+static int relaunch_check(struct sandbox_plan *plan)
+{
+	const struct profile *p = plan->profile;
+	_cleanup_free_ char *key = NULL;
+	struct strikes st;
+	const char *path = NULL;
+	uint64_t wait;
+	int r;
+
+	/* the same kernel: its connection file, or else its command line */
+	if (p->jupyter_connection_file &&
+	    jupyter_find_connection_file(plan->argv, p->jupyter_connection_file, &path) >= 0)
+		key = strdup(path);
+	else
+		key = strv_join(plan->argv, "\x1f");
+	if (!key)
+		return log_oom();
+	strikes_name(plan->ident.uid, p->name, key, plan->strikes_name);
+	if (p->relaunch_strikes == VALUE_MAX)
+		return 0;
+	r = strikes_load(STRIKES_DIR, plan->strikes_name, &st);
+	if (r < 0) {
+		log_warning_errno(r, "cannot read the relaunch strikes: %m, ignoring");
+		return 0;
+	}
+	wait = strikes_wait(&st, realtime_usec(), p->relaunch_strikes, p->relaunch_cooldown);
+	if (wait == 0)
+		return 0;
+	plan->relaunch_refused = true;
+	return log_error_errno(-EAGAIN,
+	                       "refused: this kernel was killed by policy %llu times in a row "
+	                       "(last: %s); it may be started again in %llu s",
+	                       (unsigned long long)st.count, st.rule, (unsigned long long)wait);
 }
 
 static int prepare(const struct run_options *o, struct sandbox_plan *plan, struct cgroup **ret_cg,
@@ -368,6 +480,12 @@ static int prepare(const struct run_options *o, struct sandbox_plan *plan, struc
 	r = mount_plan_open_sources(&plan->mounts, &error);
 	if (r < 0)
 		return log_error_errno(r, "%s", error ? error : "cannot open writable paths: %m");
+	r = connection_file_compile(o, plan);
+	if (r < 0)
+		return r;
+	r = relaunch_check(plan);
+	if (r < 0)
+		return r;
 	r = check_exec_allow(plan->profile);
 	if (r < 0)
 		return r;
@@ -572,6 +690,7 @@ static void kill_sandbox(struct supervisor *s, const char *rule, const char *fmt
 
 	if (s->kill_reason)
 		return; /* first reason wins */
+	s->kill_rule = rule;
 	va_start(ap, fmt);
 	if (vasprintf(&s->kill_reason, fmt, ap) < 0)
 		s->kill_reason = strdup("killed");
@@ -985,8 +1104,8 @@ static void tick(struct supervisor *s)
 		 * "busy": running or runnable (waiting for a CPU other work holds)
 		 * for at least 90% of the tick; a loaded host does not hide a loop
 		 */
-		if (cgroup_read_cpu_stall(s->cg, &stall) < 0)
-			stall = s->last_stall;
+		if (l->runaway == VALUE_MAX || cgroup_read_cpu_stall(s->cg, &stall) < 0)
+			stall = s->last_stall; /* only a runaway limit needs it */
 		if (usage - s->last_usage + (stall - s->last_stall) >= wall * RUNAWAY_BUSY / 1000)
 			s->busy_usec += wall;
 		else
@@ -1566,8 +1685,11 @@ int run_main(const struct run_options *o)
 		goto refused;
 	}
 	r = prepare(o, &plan, &s.cg, &s.skipped_limits);
-	if (r < 0)
+	if (r < 0) {
+		if (plan.relaunch_refused)
+			code = EXIT_TEMPFAIL;
 		goto refused;
+	}
 	r = prepare_guard(&s);
 	if (r < 0)
 		goto refused;
@@ -1642,6 +1764,7 @@ int run_main(const struct run_options *o)
 	/* the last events may name a violation that decides the outcome */
 	finish_guard(&s);
 	code = r < 0 ? EXIT_SETUP_FAILED : outcome(&s);
+	record_strike(&s);
 	if (s.setup_error) {
 		json_t *ev =
 			event_new("event", "process", "start", "sandbox-setup-failed", "failure");
@@ -1668,6 +1791,8 @@ refused:
 			const char *why = log_first_error();
 
 			json_object_set_new(ev, "message", json_string(why ? why : "refused"));
+			if (plan.relaunch_refused)
+				event_set_rule(ev, "violations.relaunch_cooldown", "deny");
 			if (plan.id)
 				ectx.sandbox_id = plan.id;
 			if (plan.ident.name) {

@@ -13,6 +13,7 @@
 #define EXIT_SETUP_FAILED 125 /* nothing ran */
 #define EXIT_CANNOT_EXEC  126
 #define EXIT_NOT_FOUND    127
+#define EXIT_TEMPFAIL     75  /* refused for now: try again later (relaunch cooldown) */
 #define EXIT_KILLED       137 /* nbwarden killed the sandbox (limit or violation) */
 
 struct run_options {

@@ -28,6 +28,8 @@ struct sandbox_plan {
 	char *caller_cwd; /* tried first when cwd is NULL, then home, then / */
 	bool private_net;
 	char hostname[64];
+	char strikes_name[17]; /* this kernel's relaunch strikes (strikes.h) */
+	bool relaunch_refused; /* refused: too many policy kills in a row, too recently */
 	struct mount_plan mounts;
 	struct landlock_plan landlock;
 	struct seccomp_program seccomp;

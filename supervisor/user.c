@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -76,4 +79,100 @@ void identity_done(struct identity *id)
 	free(id->name);
 	free(id->home);
 	*id = (struct identity){0};
+}
+
+/* In the forked child: only async-signal-safe calls; the exit status is the errno. */
+static _Noreturn void read_as_child(uid_t uid, gid_t gid, const char *path, size_t max, int out)
+{
+	char buf[4096];
+	struct stat st;
+	size_t total = 0;
+	int fd;
+
+	if ((getuid() != uid || getgid() != gid || geteuid() != uid) &&
+	    (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
+	     setresuid(uid, uid, uid) < 0))
+		_exit(EPERM);
+	/* O_NONBLOCK: a FIFO planted at the path must not hang us */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		_exit(errno);
+	if (fstat(fd, &st) < 0)
+		_exit(errno);
+	if (!S_ISREG(st.st_mode))
+		_exit(EINVAL);
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			_exit(errno);
+		if (n == 0)
+			break;
+		total += (size_t)n;
+		if (total > max)
+			_exit(EFBIG);
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(out, buf + off, (size_t)(n - off));
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				_exit(errno);
+			off += w;
+		}
+	}
+	_exit(0);
+}
+
+int read_file_as(uid_t uid, gid_t gid, const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	int p[2], status, r = 0;
+	pid_t pid;
+
+	data = malloc(max + 1);
+	if (!data)
+		return -ENOMEM;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(p[0]);
+		close(p[1]);
+		return r;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		read_as_child(uid, gid, path, max, p[1]);
+	}
+	close(p[1]);
+	for (;;) {
+		ssize_t n = read(p[0], data + len, max + 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (len > max)
+			break; /* the child fails with EFBIG */
+	}
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (len > max)
+		return -EFBIG; /* the child may have died of SIGPIPE meanwhile */
+	if (!WIFEXITED(status))
+		return -EIO;
+	if (WEXITSTATUS(status) != 0)
+		return -WEXITSTATUS(status);
+	data[len] = 0;
+	*ret = TAKE_PTR(data);
+	*ret_len = len;
+	return 0;
 }

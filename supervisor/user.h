@@ -29,3 +29,11 @@ int identity_resolve(const char *user, struct identity *ret);
 int identity_resolve_groups(struct identity *id);
 
 void identity_done(struct identity *id);
+
+/*
+ * Read a regular file of at most max bytes with the rights of uid and gid (no
+ * supplementary groups): a forked child drops to them and opens it, so a
+ * privileged caller cannot be made to read what that user could not. -EFBIG
+ * past max, -EINVAL if it is not a regular file, else the open's -errno.
+ */
+int read_file_as(uid_t uid, gid_t gid, const char *path, size_t max, char **ret, size_t *ret_len);

@@ -472,3 +472,31 @@ uint64_t monotonic_usec(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
 }
+
+uint64_t realtime_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
+}
+
+char *strv_join(char *const *l, const char *sep)
+{
+	size_t n = 1, seplen = strlen(sep);
+	char *r, *p;
+
+	for (char *const *e = l; e && *e; e++)
+		n += strlen(*e) + seplen;
+	r = malloc(n);
+	if (!r)
+		return NULL;
+	p = r;
+	for (char *const *e = l; e && *e; e++) {
+		if (e != l)
+			p = stpcpy(p, sep);
+		p = stpcpy(p, *e);
+	}
+	*p = 0;
+	return r;
+}

@@ -38,6 +38,8 @@ int strv_consume(char ***l, char *s);
 /* Append a copy of s. */
 int strv_extend(char ***l, const char *s);
 char **strv_copy(char *const *l);
+/* The strings joined with sep between them; NULL on OOM. */
+char *strv_join(char *const *l, const char *sep);
 /* Split on whitespace; returns a new vector or NULL on OOM. */
 char **strv_split_ws(const char *s);
 
@@ -80,3 +82,5 @@ uint64_t fnv1a(const void *data, size_t n);
 
 /* CLOCK_MONOTONIC in microseconds: for intervals and deadlines. */
 uint64_t monotonic_usec(void);
+/* CLOCK_REALTIME in microseconds since the epoch: for what outlives the process. */
+uint64_t realtime_usec(void);

@@ -115,6 +115,9 @@ include = base
 user = %s
 [exec]
 allow = %s
+[violations]
+; the suites repeat commands that policy kills; tests/e2e tests the relaunch strikes
+relaunch_strikes = max
 """ % (TEST_USER, self.bin))
 
     # -- profiles ---------------------------------------------------------
