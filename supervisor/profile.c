@@ -1265,7 +1265,7 @@ static void check_profile(struct ctx *c)
 		ctx_error(c, p->origin[PKEY_MEMORY_HIGH].line,
 		          "memory_high is above memory: it would never apply");
 	}
-	if (p->relaunch_cooldown > 24 * 3600 * USEC_PER_SEC) {
+	if (p->relaunch_cooldown > 24ULL * 3600 * USEC_PER_SEC) {
 		c->file = p->origin[PKEY_RELAUNCH_COOLDOWN].file;
 		ctx_error(c, p->origin[PKEY_RELAUNCH_COOLDOWN].line,
 		          "relaunch_cooldown: at most 24h (to turn it off, set relaunch_strikes = "
