@@ -605,24 +605,6 @@ static int ledger_to_json(const struct ledger *l, uint64_t now, char **ret, size
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = write(fd, p, n);
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (k == 0)
-			return -EIO;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 /* A new temporary file next to BUDGET_FILE: "budgets.json.tmp-<random hex>". */
 static int open_temp(int dirfd, char name[static 64])
 {

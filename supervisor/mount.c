@@ -641,19 +641,14 @@ static int setup_dev(struct apply *a)
 static int write_copy(int dfd, const struct mount_op *op)
 {
 	_cleanup_close_ int f = -1;
+	int r;
 
 	f = openat(dfd, op->name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (f < 0)
 		return -errno;
-	for (size_t off = 0; off < op->data_len;) {
-		ssize_t n = write(f, op->data + off, op->data_len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		off += (size_t)n;
-	}
+	r = write_all(f, op->data, op->data_len);
+	if (r < 0)
+		return r;
 	if (fchown(f, op->uid, op->gid) < 0 || fchmod(f, 0600) < 0)
 		return -errno;
 	return 0;

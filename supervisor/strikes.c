@@ -129,8 +129,9 @@ int strikes_add(const char *dir, const char *name, const char *rule, uint64_t no
 	f = openat(d, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (f < 0)
 		return -errno;
-	if (write(f, buf, (size_t)n) != n)
-		return -EIO;
+	r = write_all(f, buf, (size_t)n);
+	if (r < 0)
+		return r;
 	if (renameat(d, tmp, d, name) < 0)
 		return -errno;
 	return 0;

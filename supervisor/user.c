@@ -87,7 +87,7 @@ static _Noreturn void read_as_child(uid_t uid, gid_t gid, const char *path, size
 	char buf[4096];
 	struct stat st;
 	size_t total = 0;
-	int fd;
+	int fd, r;
 
 	if ((getuid() != uid || getgid() != gid || geteuid() != uid) &&
 	    (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
@@ -113,15 +113,9 @@ static _Noreturn void read_as_child(uid_t uid, gid_t gid, const char *path, size
 		total += (size_t)n;
 		if (total > max)
 			_exit(EFBIG);
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(out, buf + off, (size_t)(n - off));
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0)
-				_exit(errno);
-			off += w;
-		}
+		r = write_all(out, buf, (size_t)n);
+		if (r < 0)
+			_exit(-r);
 	}
 	_exit(0);
 }

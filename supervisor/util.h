@@ -80,6 +80,12 @@ bool env_name_is_valid(const char *name, size_t len);
 /* 64-bit FNV-1a: a fast, stable, non-cryptographic hash (tags, lookup keys). */
 uint64_t fnv1a(const void *data, size_t n);
 
+/*
+ * Write all n bytes, again after EINTR and short writes; 0 or -errno (-EIO
+ * if write() returns 0). Async-signal-safe: fine after fork().
+ */
+int write_all(int fd, const char *p, size_t n);
+
 /* CLOCK_MONOTONIC in microseconds: for intervals and deadlines. */
 uint64_t monotonic_usec(void);
 /* CLOCK_REALTIME in microseconds since the epoch: for what outlives the process. */
