@@ -46,13 +46,13 @@ LDLIBS   := $(PKG_LIBS)
 
 LIB_SRCS := util.c log.c profile.c netrule.c seccomp.c landlock.c mount.c cgroup.c caps.c netns.c \
             user.c env.c events.c repeats.c guard.c sandbox.c run.c audit.c config.c forward.c \
-            ocsf.c policy.c proto.c budget.c metrics.c daemon.c client.c jupyter.c strikes.c
+            ocsf.c policy.c proto.c budget.c metrics.c daemon.c client.c jupyter.c strikes.c kernelspec.c
 LIB_OBJS := $(addprefix $(O)/supervisor/,$(LIB_SRCS:.c=.o))
 MAIN_OBJ := $(O)/supervisor/main.o
 
 UNIT_TESTS := test-util test-profile test-seccomp test-env test-cgroup test-mount test-guard \
               test-repeats test-audit test-config test-forward test-ocsf test-policy test-proto \
-              test-budget test-metrics test-jupyter
+              test-budget test-metrics test-jupyter test-kernelspec
 UNIT_BINS  := $(addprefix $(O)/tests/unit/,$(UNIT_TESTS))
 
 HELPER_BINS := $(O)/tests/escape/attack $(O)/tests/integration/probe

@@ -14,6 +14,7 @@
 #include "cleanup.h"
 #include "config.h"
 #include "daemon.h"
+#include "kernelspec.h"
 #include "log.h"
 #include "policy.h"
 #include "proto.h"
@@ -39,6 +40,7 @@ static const char usage_main[] =
 	"  audit verify [OPTIONS] [FILE...]      check the audit log's hash chain\n"
 	"  config check|show [FILE]              validate or print nbwarden.conf\n"
 	"  policy check|show [FILE]              validate or print the daemon's policy\n"
+	"  kernelspec install|remove [OPTIONS]   write or remove a Jupyter kernelspec\n"
 	"  daemon [--config FILE]                the privileged daemon (root)\n"
 	"  ps [--all] [--json]                   list sandboxes (through the daemon)\n"
 	"  kill ID                               kill a sandbox (through the daemon)\n"
@@ -644,6 +646,148 @@ static int cmd_client(enum request_op op, int argc, char **argv)
 	return client_command(&req, client_socket_path(socket_path));
 }
 
+static const char usage_kernelspec[] =
+	"Usage: nbwarden kernelspec install [--name NAME] [--display-name TEXT]\n"
+	"                                   [--profile NAME|PATH] [--python PATH]\n"
+	"                                   [--user | --prefix DIR] [--socket PATH]\n"
+	"                                   [--config PATH] [--replace]\n"
+	"       nbwarden kernelspec remove NAME [--user | --prefix DIR]\n"
+	"\n"
+	"install  write a Jupyter kernelspec, NAME/kernel.json, that starts ipykernel\n"
+	"         in a sandbox: nbwarden run --profile PROFILE -- PYTHON -m\n"
+	"         ipykernel_launcher -f {connection_file}. The profile must load on\n"
+	"         this machine and PYTHON must be executable. A kernelspec nbwarden\n"
+	"         wrote (metadata.nbwarden) is replaced; another one only with\n"
+	"         --replace.\n"
+	"remove   remove a kernelspec nbwarden wrote: its kernel.json and directory,\n"
+	"         which must hold nothing else.\n"
+	"\n"
+	"Options:\n"
+	"      --name NAME           kernel name: 1-64 of A-Z a-z 0-9 . _ - (in lower\n"
+	"                            case, as Jupyter keeps it; default: nbwarden-PROFILE)\n"
+	"      --display-name TEXT   shown in Jupyter (default: Python 3 (nbwarden PROFILE))\n"
+	"      --profile NAME|PATH   the sandbox's profile (default: " KERNELSPEC_DEFAULT_PROFILE
+	")\n"
+	"      --python PATH         the interpreter, an absolute path (default:\n"
+	"                            " KERNELSPEC_DEFAULT_PYTHON ")\n"
+	"      --socket PATH         passed to nbwarden run: the daemon's socket\n"
+	"      --config PATH         passed to nbwarden run: nbwarden.conf (root only)\n"
+	"      --replace             overwrite a kernelspec nbwarden did not write\n"
+	"      --user                in ~/.local/share/jupyter/kernels of the calling user\n"
+	"                            (the home from the user database, not $HOME)\n"
+	"      --prefix DIR          in DIR/share/jupyter/kernels\n"
+	"Without --user or --prefix: " KERNELSPEC_SYSTEM_DIR ".\n"
+	"\n"
+	"Exit status: 0 done, 1 failed (the reason on stderr), 2 usage error.\n";
+
+static int cmd_kernelspec(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"name", required_argument, NULL, 'N'},
+		{"display-name", required_argument, NULL, 'D'},
+		{"profile", required_argument, NULL, 'p'},
+		{"python", required_argument, NULL, 'P'},
+		{"user", no_argument, NULL, 'U'},
+		{"prefix", required_argument, NULL, 'X'},
+		{"socket", required_argument, NULL, 'K'},
+		{"config", required_argument, NULL, 'F'},
+		{"replace", no_argument, NULL, 'R'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	struct kernelspec_options o = {.location = KERNELSPEC_SYSTEM};
+	bool install, user = false;
+	int c, idx;
+
+	if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h")) {
+		fputs(usage_kernelspec, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	install = streq(argv[1], "install");
+	if (!install && !streq(argv[1], "remove")) {
+		log_error("kernelspec: unknown subcommand '%s'", argv[1]);
+		fputs(usage_kernelspec, stderr);
+		return EXIT_USAGE;
+	}
+	argc--, argv++;
+	optind = 1;
+	while ((idx = -1, c = getopt_long(argc, argv, "vh", opts, &idx)) >= 0) {
+		bool ok = true;
+
+		switch (c) {
+		case 'N':
+			o.name = optarg;
+			ok = install;
+			break;
+		case 'D':
+			o.display_name = optarg;
+			ok = install;
+			break;
+		case 'p':
+			o.profile = optarg;
+			ok = install;
+			break;
+		case 'P':
+			o.python = optarg;
+			ok = install;
+			break;
+		case 'U':
+			user = true;
+			break;
+		case 'X':
+			o.prefix = optarg;
+			break;
+		case 'K':
+			o.socket = optarg;
+			ok = install;
+			break;
+		case 'F':
+			o.config = optarg;
+			ok = install;
+			break;
+		case 'R':
+			o.replace = true;
+			ok = install;
+			break;
+		case 'v':
+			log_set_level(LOG_LEVEL_DEBUG);
+			break;
+		case 'h':
+			fputs(usage_kernelspec, stdout);
+			return 0;
+		default:
+			ok = false;
+			break;
+		}
+		if (!ok) {
+			if (c != '?' && idx >= 0)
+				log_error("kernelspec: %s takes no option --%s", argv[0],
+				          opts[idx].name);
+			fputs(usage_kernelspec, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (user && o.prefix) {
+		log_error("kernelspec: --user and --prefix cannot be combined");
+		return EXIT_USAGE;
+	}
+	if (user)
+		o.location = KERNELSPEC_USER;
+	else if (o.prefix)
+		o.location = KERNELSPEC_PREFIX;
+	if (install ? optind != argc : optind + 1 != argc) {
+		log_error("kernelspec: %s", install ? "install takes no arguments, only options"
+		                                    : "remove takes one NAME");
+		fputs(usage_kernelspec, stderr);
+		return EXIT_USAGE;
+	}
+	if (install)
+		return kernelspec_install_main(&o);
+	o.name = argv[optind];
+	return kernelspec_remove_main(&o);
+}
+
 int main(int argc, char **argv)
 {
 	int i = 1;
@@ -691,6 +835,8 @@ int main(int argc, char **argv)
 		return cmd_policy(argc - i, argv + i);
 	if (streq(argv[i], "daemon"))
 		return cmd_daemon(argc - i, argv + i);
+	if (streq(argv[i], "kernelspec"))
+		return cmd_kernelspec(argc - i, argv + i);
 	{
 		static const struct {
 			const char *name;
