@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "cgroup.h"
 #include "cleanup.h"
 #include "config.h"
 #include "kernelspec.h"
@@ -287,6 +288,22 @@ int kernelspec_check(const struct kernelspec *k, char **ret_error)
 		r = check_path("--config", k->config, ret_error);
 	if (r < 0)
 		return r;
+	if (k->cgroup_parent) {
+		_cleanup_free_ char *canon = NULL;
+
+		r = cgroup_parent_canonicalize(k->cgroup_parent, &canon);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0 || !streq(canon, k->cgroup_parent) || strpbrk(canon, "{}"))
+			return fail(ret_error, -EINVAL,
+			            "--cgroup-parent '%s' is not a canonical cgroup path below the "
+			            "cgroup2 mount",
+			            printable(k->cgroup_parent, q));
+		if (k->socket)
+			return fail(ret_error, -EINVAL,
+			            "--cgroup-parent and --socket cannot be combined: the daemon "
+			            "places its sandboxes");
+	}
 	if (!kernelspec_display_name_is_valid(k->display_name))
 		return fail(ret_error, -EINVAL,
 		            "the display name must be 1-%d bytes of UTF-8 without control "
@@ -320,6 +337,10 @@ int kernelspec_build(const struct kernelspec *k, json_t **ret)
 	if (k->config) {
 		args[n++] = "--config";
 		args[n++] = k->config;
+	}
+	if (k->cgroup_parent) {
+		args[n++] = "--cgroup-parent";
+		args[n++] = k->cgroup_parent;
 	}
 	args[n++] = "--";
 	args[n++] = k->python;
@@ -720,9 +741,12 @@ static int invalid_name(const char *name)
 
 /*
  * Load the profile as "nbwarden run --profile" would find it: the [daemon]
- * profile_dir of nbwarden.conf first, then the usual search path.
+ * profile_dir of nbwarden.conf first, then the usual search path. Through the
+ * daemon (via_daemon), a profile name this machine cannot find or read is the
+ * daemon's to resolve (its profile_dir may be private to it): a warning, not
+ * an error. A profile that is found must load cleanly either way.
  */
-static int check_profile(const char *profile, const char *config_path)
+static int check_profile(const char *profile, const char *config_path, bool via_daemon)
 {
 	const struct profile_search *def = profile_search_default();
 	const char *dirs[8];
@@ -749,7 +773,12 @@ static int check_profile(const char *profile, const char *config_path)
 
 	r = profile_load(profile, &search, PROFILE_LOAD_STRICT_OWNER, &p, &errors);
 	config_free(c);
-	if (r == -ENOENT) {
+	if (via_daemon && profile[0] != '/' && (r == -ENOENT || r == -EACCES)) {
+		log_warning("kernelspec: profile '%s' is not %s here; the daemon resolves it when "
+		            "a kernel starts",
+		            profile, r == -ENOENT ? "found" : "readable");
+		r = 0;
+	} else if (r == -ENOENT) {
 		log_error("kernelspec: no profile '%s' on this machine", profile);
 	} else if (r < 0) {
 		STRV_FOREACH (e, errors)
@@ -800,7 +829,8 @@ static int self_path(char **ret)
 
 /* The options as they go into kernel.json: all usage errors are found here. */
 static int install_args(const struct kernelspec_options *o, char **profile, char **python,
-                        char **socket, char **config, char **name, char **display)
+                        char **socket, char **config, char **cgroup_parent, char **name,
+                        char **display)
 {
 	const char *p = o->profile ? o->profile : KERNELSPEC_DEFAULT_PROFILE;
 	char q[PRINTABLE_MAX + 4];
@@ -823,8 +853,20 @@ static int install_args(const struct kernelspec_options *o, char **profile, char
 		r = canonical_arg("--socket", o->socket, socket);
 	if (r >= 0 && o->config)
 		r = canonical_arg("--config", o->config, config);
+	if (r >= 0 && o->cgroup_parent) {
+		r = cgroup_parent_canonicalize(o->cgroup_parent, cgroup_parent);
+		if (r == -ENOMEM)
+			return log_oom();
+		if (r < 0)
+			return log_error_errno(r, "kernelspec: invalid --cgroup-parent '%s'",
+			                       printable(o->cgroup_parent, q));
+	}
 	if (r < 0)
 		return r;
+	if (*socket && *cgroup_parent)
+		return log_error_errno(-EINVAL,
+		                       "kernelspec: --socket and --cgroup-parent cannot be combined: "
+		                       "the daemon places its sandboxes");
 	if (*socket && *config)
 		/* through the daemon, "run" refuses --config: such a kernel would never start */
 		return log_error_errno(-EINVAL,
@@ -869,13 +911,14 @@ static int install_args(const struct kernelspec_options *o, char **profile, char
 int kernelspec_install_main(const struct kernelspec_options *o)
 {
 	_cleanup_free_ char *name = NULL, *display = NULL, *profile = NULL, *python = NULL,
-			    *socket = NULL, *config = NULL, *prefix = NULL, *self = NULL,
+			    *socket = NULL, *config = NULL, *cgroup_parent = NULL, *prefix = NULL,
+			    *self = NULL,
 			    *kernels = NULL, *dir = NULL, *text = NULL, *error = NULL;
 	struct kernelspec k;
 	int r;
 
 	/* usage errors first: nothing on this machine is looked at before the options make sense */
-	r = install_args(o, &profile, &python, &socket, &config, &name, &display);
+	r = install_args(o, &profile, &python, &socket, &config, &cgroup_parent, &name, &display);
 	if (r >= 0 && o->location == KERNELSPEC_PREFIX)
 		r = canonical_arg("--prefix", o->prefix, &prefix);
 	if (r < 0)
@@ -888,6 +931,7 @@ int kernelspec_install_main(const struct kernelspec_options *o)
 		.python = python,
 		.socket = socket,
 		.config = config,
+		.cgroup_parent = cgroup_parent,
 		.display_name = display,
 	};
 	r = kernelspec_check(&k, &error);
@@ -899,7 +943,7 @@ int kernelspec_install_main(const struct kernelspec_options *o)
 	}
 
 	/* then what this machine has: the profile, the interpreter, the directory */
-	if (check_profile(profile, config) < 0 || check_python(python) < 0)
+	if (check_profile(profile, config, socket != NULL) < 0 || check_python(python) < 0)
 		return 1;
 	r = kernelspec_kernels_dir(o->location, prefix, &kernels, &error);
 	if (r >= 0)

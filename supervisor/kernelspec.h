@@ -41,6 +41,7 @@ struct kernelspec {
 	const char *python;   /* absolute path of the interpreter */
 	const char *socket;   /* passed as "run --socket", or NULL */
 	const char *config;   /* passed as "run --config", or NULL */
+	const char *cgroup_parent; /* passed as "run --cgroup-parent" (canonical), or NULL */
 	const char *display_name;
 };
 
@@ -118,6 +119,7 @@ struct kernelspec_options {
 	const char *python;       /* NULL: KERNELSPEC_DEFAULT_PYTHON */
 	const char *socket;
 	const char *config;
+	const char *cgroup_parent;
 	enum kernelspec_location location;
 	const char *prefix; /* for KERNELSPEC_PREFIX */
 	bool replace;

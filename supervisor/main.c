@@ -650,7 +650,8 @@ static const char usage_kernelspec[] =
 	"Usage: nbwarden kernelspec install [--name NAME] [--display-name TEXT]\n"
 	"                                   [--profile NAME|PATH] [--python PATH]\n"
 	"                                   [--user | --prefix DIR] [--socket PATH]\n"
-	"                                   [--config PATH] [--replace]\n"
+	"                                   [--config PATH] [--cgroup-parent PATH]\n"
+	"                                   [--replace]\n"
 	"       nbwarden kernelspec remove NAME [--user | --prefix DIR]\n"
 	"\n"
 	"install  write a Jupyter kernelspec, NAME/kernel.json, that starts ipykernel\n"
@@ -672,6 +673,8 @@ static const char usage_kernelspec[] =
 	"                            " KERNELSPEC_DEFAULT_PYTHON ")\n"
 	"      --socket PATH         passed to nbwarden run: the daemon's socket\n"
 	"      --config PATH         passed to nbwarden run: nbwarden.conf (root only)\n"
+	"      --cgroup-parent PATH  passed to nbwarden run: where the kernels' cgroups\n"
+	"                            go (root only; not with --socket)\n"
 	"      --replace             overwrite a kernelspec nbwarden did not write\n"
 	"      --user                in ~/.local/share/jupyter/kernels of the calling user\n"
 	"                            (the home from the user database, not $HOME)\n"
@@ -691,6 +694,7 @@ static int cmd_kernelspec(int argc, char **argv)
 		{"prefix", required_argument, NULL, 'X'},
 		{"socket", required_argument, NULL, 'K'},
 		{"config", required_argument, NULL, 'F'},
+		{"cgroup-parent", required_argument, NULL, 'G'},
 		{"replace", no_argument, NULL, 'R'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
@@ -744,6 +748,10 @@ static int cmd_kernelspec(int argc, char **argv)
 			break;
 		case 'F':
 			o.config = optarg;
+			ok = install;
+			break;
+		case 'G':
+			o.cgroup_parent = optarg;
 			ok = install;
 			break;
 		case 'R':

@@ -248,11 +248,32 @@ def profile_found_like_run(env):
     broken = env.write_profile("ks-broken", "[profile]\ninclude = base\nbogus_key = 1\n")
     expect(ks("install", "--prefix", prefix, "--profile", broken), 1,
            err="nbwarden: kernelspec: %s:3: unknown key 'bogus_key'" % broken)
+    expect(ks("install", "--prefix", prefix, "--profile", broken, "--socket", "/s"), 1,
+           err="nbwarden: kernelspec: %s:3: unknown key 'bogus_key'" % broken)
+
+    # through the daemon, a profile name this machine does not know is the daemon's
+    # to resolve (its profile_dir may be private to it): a warning
+    p = ks("install", "--prefix", prefix, "--profile", name, "--socket", "/run/nbw.sock",
+           "--name", "via-daemon")
+    expect(p, 0, out="installed kernelspec via-daemon in",
+           err="nbwarden: warning: kernelspec: profile '%s' is not found here; the daemon "
+           "resolves it when a kernel starts\n" % name)
+    spec = read_spec(os.path.join(kernels, "via-daemon", "kernel.json"))
+    check(spec["argv"][:6] == [NBW, "run", "--profile", name, "--socket", "/run/nbw.sock"],
+          "argv", spec)
+    # embedded, under a chosen cgroup parent
+    p = ks("install", "--prefix", prefix, "--profile", name, "--config", conf,
+           "--cgroup-parent", "/lab//kernels/", "--name", "parent")
+    expect(p, 0)
+    spec = read_spec(os.path.join(kernels, "parent", "kernel.json"))
+    check(spec["argv"][:8] == [NBW, "run", "--profile", name, "--config", conf,
+                               "--cgroup-parent", "lab/kernels"], "argv", spec)
     # and so is one "run" would refuse for its owner or mode
     loose = env.write_profile("ks-loose", "[profile]\ninclude = base\n", mode=0o666)
     expect(ks("install", "--prefix", prefix, "--profile", loose), 1,
            err="not owned by root or is writable by group or others")
-    check(sorted(os.listdir(kernels)) == ["nbwarden-" + name], "kernels", os.listdir(kernels))
+    check(sorted(os.listdir(kernels)) == ["nbwarden-" + name, "parent", "via-daemon"], "kernels",
+          os.listdir(kernels))
 
 
 @test
@@ -470,6 +491,11 @@ def bad_inputs(env):
         (P + ["--socket", "nbwarden.sock"], 2, "--socket 'nbwarden.sock' must be an absolute"),
         (P + ["--config", "nbwarden.conf"], 2, "--config 'nbwarden.conf' must be an absolute"),
         (P + ["--socket", "/s", "--config", "/c"], 2, "cannot be combined"),
+        (P + ["--socket", "/s", "--cgroup-parent", "x"], 2,
+         "--socket and --cgroup-parent cannot be combined"),
+        (P + ["--cgroup-parent", "a/../b"], 2, "invalid --cgroup-parent 'a/../b'"),
+        (["remove", "--prefix", prefix, "--cgroup-parent", "x", "a"], 2,
+         "remove takes no option --cgroup-parent"),
         (P + ["--user"], 2, "--user and --prefix cannot be combined"),
         (["install", "--prefix", "relative"], 2, "--prefix 'relative' must be an absolute path"),
         (P + ["extra"], 2, "install takes no arguments"),

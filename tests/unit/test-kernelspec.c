@@ -94,6 +94,9 @@ static void test_argv(void **state)
 	                                        "-m",        "ipykernel_launcher",
 	                                        "-f",        "{connection_file}",
 	                                        NULL};
+	static const char *const with_parent[] = {
+		NBW,  "run", "--profile", "analyst", "--config", "/c", "--cgroup-parent", "lab/kernels",
+		"--", PYTHON, "-m", "ipykernel_launcher", "-f", "{connection_file}", NULL};
 	struct kernelspec k = base;
 	json_t *spec;
 
@@ -120,6 +123,14 @@ static void test_argv(void **state)
 	k.config = "/c";
 	spec = build_ok(&k);
 	assert_argv(spec, with_both);
+	json_decref(spec);
+
+	/* embedded: the kernels' cgroups below a chosen parent */
+	k = base;
+	k.config = "/c";
+	k.cgroup_parent = "lab/kernels";
+	spec = build_ok(&k);
+	assert_argv(spec, with_parent);
 	json_decref(spec);
 }
 
@@ -227,6 +238,16 @@ static void test_check(void **state)
 	k = base;
 	k.config = "/etc/{x}.conf";
 	check_refused(&k, "--config");
+	k = base;
+	k.cgroup_parent = "lab/../x";
+	check_refused(&k, "--cgroup-parent 'lab/../x'");
+	k = base;
+	k.cgroup_parent = "/lab";
+	check_refused(&k, "not a canonical cgroup path");
+	k = base;
+	k.cgroup_parent = "lab";
+	k.socket = "/s";
+	check_refused(&k, "--cgroup-parent and --socket cannot be combined");
 	k = base;
 	k.nbwarden = "nbwarden";
 	check_refused(&k, "the nbwarden binary");
