@@ -58,7 +58,7 @@ UNIT_BINS  := $(addprefix $(O)/tests/unit/,$(UNIT_TESTS))
 HELPER_BINS := $(O)/tests/escape/attack $(O)/tests/integration/probe
 BENCH_BINS  := $(O)/tests/bench/bench-connect $(O)/tests/bench/audit-writer
 
-.PHONY: all check test test-unit test-integration test-escape sanitize demo install \
+.PHONY: all check test test-unit test-integration test-escape test-e2e sanitize demo install \
 	clean bench format deps vmtest fuzz
 
 all: $(O)/nbwarden
@@ -130,8 +130,8 @@ SAN_ENV   := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 # Everything this host can run, as CI runs it: the unit, integration,
-# escape and benchmark tiers, a minute of fuzzing the daemon's request
-# parser (scripts/fuzz.sh), the unit and integration tiers again on an
+# escape, end-to-end (real Jupyter kernels) and benchmark tiers, a minute of fuzzing the daemon's request
+# parser (scripts/fuzz.sh), the unit, integration and e2e tiers again on an
 # ASan+UBSan build, then the VM tier (scripts/vmtest.sh: the limit tests and
 # the integration and escape tiers again, on Debian's 6.1 kernel with a pure
 # cgroup v2 hierarchy). Needs root; installs its own dependencies, test user
@@ -140,8 +140,9 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory build-tests
 	$(Q)$(MAKE) --no-print-directory O=$(O)/sanitize CFLAGS='$(SAN_FLAGS)' \
 		LDFLAGS='-fsanitize=address,undefined' build-tests
-	$(Q)$(SAN_ENV) tests/run-all.sh $(O):unit $(O):integration $(O):escape $(O):bench \
-		$(O):fuzz $(O)/sanitize:unit $(O)/sanitize:integration $(O):qemu
+	$(Q)$(SAN_ENV) tests/run-all.sh $(O):unit $(O):integration $(O):escape $(O):e2e \
+		$(O):bench $(O):fuzz $(O)/sanitize:unit $(O)/sanitize:integration \
+		$(O)/sanitize:e2e $(O):qemu
 
 # The VM tier alone (root): boots Debian's kernel under qemu, runs the limit
 # tests and the integration and escape tiers inside it.
@@ -160,6 +161,9 @@ test-integration: $(O)/nbwarden $(HELPER_BINS)
 
 test-escape: $(O)/nbwarden $(HELPER_BINS)
 	$(Q)tests/run-all.sh $(O):escape
+
+test-e2e: $(O)/nbwarden $(HELPER_BINS)
+	$(Q)tests/run-all.sh $(O):e2e
 
 deps:
 	$(Q)scripts/install-deps.sh

@@ -69,6 +69,36 @@ bool jupyter_ip_is_loopback(const char *ip)
 	return false;
 }
 
+int jupyter_connection_allow_rules(const struct jupyter_connection *c, char ***ret)
+{
+	static const char *const localhost[] = {"127.0.0.1", "::1"};
+	const char *one[] = {c->ip};
+	const char *const *ips = one;
+	size_t n_ips = 1;
+	char **rules = NULL;
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (streq(c->ip, "localhost")) {
+		ips = localhost;
+		n_ips = ELEMENTSOF(localhost);
+	} else if (inet_pton(AF_INET, c->ip, &a4) != 1 && inet_pton(AF_INET6, c->ip, &a6) != 1) {
+		n_ips = 0;
+	}
+	for (size_t i = 0; i < n_ips; i++)
+		for (int ch = 0; ch < _JUPYTER_CHANNEL_MAX; ch++) {
+			char *rule = NULL;
+
+			if (asprintf(&rule, "%s tcp %u", ips[i], c->ports[ch]) < 0 ||
+			    strv_consume(&rules, rule) < 0) {
+				strv_free(rules);
+				return -ENOMEM;
+			}
+		}
+	*ret = rules;
+	return 0;
+}
+
 static int fail(char **ret_error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int fail(char **ret_error, const char *fmt, ...)

@@ -54,5 +54,13 @@ int jupyter_find_connection_file(char *const *argv, const char *opt, const char 
 int jupyter_connection_parse(const char *data, size_t len, struct jupyter_connection *ret,
                              char **ret_error);
 
+/*
+ * "[network] allow" rules for the kernel's own five ports on the connection
+ * file's ip, "IP tcp PORT" each ("localhost": on 127.0.0.1 and ::1), which
+ * ipykernel connects to itself (its debugger's socket to its shell port).
+ * An ip that is neither an address nor "localhost" gets none. Pure.
+ */
+int jupyter_connection_allow_rules(const struct jupyter_connection *c, char ***ret);
+
 /* 127.0.0.0/8, ::1, ::ffff:127.0.0.0/104 or "localhost". */
 bool jupyter_ip_is_loopback(const char *ip);

@@ -864,9 +864,9 @@ static int install_args(const struct kernelspec_options *o, char **profile, char
 	if (r < 0)
 		return r;
 	if (*socket && *cgroup_parent)
-		return log_error_errno(-EINVAL,
-		                       "kernelspec: --socket and --cgroup-parent cannot be combined: "
-		                       "the daemon places its sandboxes");
+		return log_error_errno(
+			-EINVAL, "kernelspec: --socket and --cgroup-parent cannot be combined: "
+				 "the daemon places its sandboxes");
 	if (*socket && *config)
 		/* through the daemon, "run" refuses --config: such a kernel would never start */
 		return log_error_errno(-EINVAL,
@@ -912,8 +912,7 @@ int kernelspec_install_main(const struct kernelspec_options *o)
 {
 	_cleanup_free_ char *name = NULL, *display = NULL, *profile = NULL, *python = NULL,
 			    *socket = NULL, *config = NULL, *cgroup_parent = NULL, *prefix = NULL,
-			    *self = NULL,
-			    *kernels = NULL, *dir = NULL, *text = NULL, *error = NULL;
+			    *self = NULL, *kernels = NULL, *dir = NULL, *text = NULL, *error = NULL;
 	struct kernelspec k;
 	int r;
 

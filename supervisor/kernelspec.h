@@ -36,11 +36,11 @@ enum kernelspec_location {
 
 /* What kernel.json says. socket and config may be NULL; the rest may not. */
 struct kernelspec {
-	const char *nbwarden; /* absolute path of the nbwarden binary */
-	const char *profile;  /* profile name or absolute path */
-	const char *python;   /* absolute path of the interpreter */
-	const char *socket;   /* passed as "run --socket", or NULL */
-	const char *config;   /* passed as "run --config", or NULL */
+	const char *nbwarden;      /* absolute path of the nbwarden binary */
+	const char *profile;       /* profile name or absolute path */
+	const char *python;        /* absolute path of the interpreter */
+	const char *socket;        /* passed as "run --socket", or NULL */
+	const char *config;        /* passed as "run --config", or NULL */
 	const char *cgroup_parent; /* passed as "run --cgroup-parent" (canonical), or NULL */
 	const char *display_name;
 };

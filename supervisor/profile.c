@@ -592,6 +592,21 @@ static void apply_net_rule(struct ctx *c, const char *value)
 	}
 }
 
+int profile_add_net_rule(struct profile *p, const char *rule, const char *origin)
+{
+	struct net_rule nr;
+	int r;
+
+	r = net_rule_parse(rule, &nr, NULL);
+	if (r < 0)
+		return r;
+	nr.origin = (struct origin){origin, 0};
+	r = array_append(&p->net_allow, &p->n_net_allow, sizeof(nr), &nr);
+	if (r < 0)
+		net_rule_done(&nr);
+	return r;
+}
+
 static bool user_name_is_valid(const char *s)
 {
 	size_t n = strlen(s);

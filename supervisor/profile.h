@@ -202,6 +202,11 @@ enum profile_load_flags {
  * the return value is negative: -EINVAL for bad content, -ENOENT when the
  * profile is not found, other -errno for I/O failures.
  */
+/*
+ * Add one "[network] allow" rule that is not the admin's (a Jupyter kernel's
+ * own ports): origin names where it came from. -EINVAL if it does not parse.
+ */
+int profile_add_net_rule(struct profile *p, const char *rule, const char *origin);
 int profile_load(const char *name_or_path, const struct profile_search *search, unsigned flags,
                  struct profile **ret, char ***ret_errors);
 

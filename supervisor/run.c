@@ -294,6 +294,8 @@ static int connection_file_compile(const struct run_options *o, struct sandbox_p
 
 	if (!opt)
 		return 0;
+	/* every refusal below is about the file the caller named: the caller is told */
+	plan->refusal_for_caller = true;
 	r = jupyter_find_connection_file(plan->argv, opt, &path);
 	if (r < 0)
 		return log_error_errno(-EINVAL,
@@ -327,7 +329,26 @@ static int connection_file_compile(const struct run_options *o, struct sandbox_p
 	if (r < 0)
 		return log_error_errno(r, "connection file '%s': %s", canon,
 		                       error ? error : strerror(-r));
-	return 0;
+	/* the kernel may reach its own ports (ipykernel connects to its shell port) */
+	if (p->net_mode == NET_MODE_HOST) {
+		char **rules = NULL;
+
+		r = jupyter_connection_allow_rules(&conn, &rules);
+		if (r < 0)
+			return log_oom();
+		STRV_FOREACH (rule, rules) {
+			r = profile_add_net_rule(plan->profile, *rule, "[jupyter] connection_file");
+			if (r < 0) {
+				log_error_errno(r, "the connection file '%s': cannot allow '%s'",
+				                canon, *rule);
+				break;
+			}
+		}
+		strv_free(rules);
+	}
+	if (r >= 0)
+		plan->refusal_for_caller = false;
+	return r < 0 ? r : 0;
 }
 
 #define STRIKES_DIR NBW_RUNTIME_DIR "/strikes"
@@ -379,6 +400,7 @@ static int relaunch_check(struct sandbox_plan *plan)
 	if (wait == 0)
 		return 0;
 	plan->relaunch_refused = true;
+	plan->refusal_for_caller = true;
 	return log_error_errno(-EAGAIN,
 	                       "refused: this kernel was killed by policy %llu times in a row "
 	                       "(last: %s); it may be started again in %llu s",
@@ -1565,6 +1587,8 @@ static void finish_client(struct supervisor *s, int code)
 	}
 	if (s->client_fd < 0)
 		return;
+	if (!s->client_message && !s->started && s->plan->refusal_for_caller && log_first_error())
+		tell(s, "%s", log_first_error());
 	if (!s->client_message && !s->started && code == EXIT_SETUP_FAILED)
 		tell(s, "the sandbox%s%s could not be prepared; the operator's log has the details",
 		     s->plan->id ? " " : "", s->plan->id ? s->plan->id : "");

@@ -30,6 +30,12 @@ struct sandbox_plan {
 	char hostname[64];
 	char strikes_name[17]; /* this kernel's relaunch strikes (strikes.h) */
 	bool relaunch_refused; /* refused: too many policy kills in a row, too recently */
+	/*
+	 * The refusal is about what the caller asked for (the connection file it
+	 * named, its kernel's relaunch cooldown): through the daemon the client is
+	 * told the reason, not only the operator's log.
+	 */
+	bool refusal_for_caller;
 	struct mount_plan mounts;
 	struct landlock_plan landlock;
 	struct seccomp_program seccomp;

@@ -2,12 +2,13 @@
 # Run nbwarden's test tiers and print one closing line:
 #   N passed, N failed, N skipped
 # Usage: tests/run-all.sh [[BUILD:]TIER ...]
-#   TIER is unit, integration, escape, bench, fuzz, vm or qemu (default: the first
-#   three); BUILD is a build directory (default: $O, or build), e.g.
+#   TIER is unit, integration, escape, e2e, bench, fuzz, vm or qemu (default:
+#   the first three); BUILD is a build directory (default: $O, or build), e.g.
 #   "build/sanitize:unit". qemu boots scripts/vmtest.sh's VM and runs the vm,
 #   integration and escape tiers of BUILD inside it, then boots it again
 #   without Landlock for tests/vm/check_no_landlock.py.
-# The integration, escape, bench and vm tiers need root; the vm tier runs in
+# The integration, escape, e2e (real Jupyter kernels through the daemon and
+# embedded), bench and vm tiers need root; the vm tier runs in
 # scripts/vmtest.sh's guest (its tests skip, saying why, without the controllers).
 set -u
 
@@ -98,7 +99,7 @@ for spec in "${tiers[@]}"; do
 	echo "### $tier tier, build $build"
 	case "$tier" in
 	unit) run_unit ;;
-	integration | escape | bench | vm)
+	integration | escape | e2e | bench | vm)
 		for script in "$top"/tests/"$tier"/test_*.py; do
 			run_py "$tier: $(basename "$script" .py)" "$script"
 		done

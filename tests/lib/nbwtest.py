@@ -301,8 +301,9 @@ def check(cond, msg, *ctx):
         raise AssertionError(msg + ("\n  " + "\n  ".join(repr(c) for c in ctx) if ctx else ""))
 
 
-def main(suite):
-    """Run every registered test; print a closing line; exit non-zero on failure."""
+def main(suite, teardown=None):
+    """Run every registered test; print a closing line; exit non-zero on failure.
+    teardown(), if given, runs after the tests and before the run's files go."""
     per_test_timeout = 120
     passed = failed = skipped = 0
     try:
@@ -329,7 +330,11 @@ def main(suite):
             finally:
                 signal.alarm(0)
     finally:
-        env.cleanup()
+        try:
+            if teardown:
+                teardown()
+        finally:
+            env.cleanup()
     print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
     # a Skip means this machine cannot run the check at all, and says why
     return 1 if failed else 0

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "jupyter.h"
+#include "netrule.h"
 #include "strikes.h"
 #include "util.h"
 
@@ -77,6 +78,43 @@ static void test_parse_good(void **state)
 	assert_true(c.loopback);
 	assert_int_equal(c.ports[JUPYTER_SHELL], 5001);
 	assert_int_equal(c.ports[JUPYTER_HB], 5005);
+}
+
+static void test_allow_rules(void **state)
+{
+	struct jupyter_connection c;
+	struct net_rule nr;
+	char **rules = NULL;
+
+	(void)state;
+	assert_int_equal(jupyter_connection_parse(GOOD, strlen(GOOD), &c, NULL), 0);
+	assert_int_equal(jupyter_connection_allow_rules(&c, &rules), 0);
+	assert_int_equal(strv_length(rules), 5);
+	assert_string_equal(rules[0], "127.0.0.1 tcp 5001");
+	assert_string_equal(rules[4], "127.0.0.1 tcp 5005");
+	/* each one a valid "[network] allow" value: one address, one port, TCP */
+	STRV_FOREACH (r, rules) {
+		assert_int_equal(net_rule_parse(*r, &nr, NULL), 0);
+		assert_int_equal(nr.prefix, 128);
+		assert_int_equal(nr.proto, NET_PROTO_TCP);
+		assert_int_equal(nr.port_lo, nr.port_hi);
+		net_rule_done(&nr);
+	}
+	strv_free(rules);
+
+	/* localhost: both loopback addresses */
+	snprintf(c.ip, sizeof(c.ip), "localhost");
+	rules = NULL;
+	assert_int_equal(jupyter_connection_allow_rules(&c, &rules), 0);
+	assert_int_equal(strv_length(rules), 10);
+	assert_string_equal(rules[5], "::1 tcp 5001");
+	strv_free(rules);
+
+	/* a host name other than localhost gets nothing: it would be resolved, not the kernel */
+	snprintf(c.ip, sizeof(c.ip), "kernels.example");
+	rules = NULL;
+	assert_int_equal(jupyter_connection_allow_rules(&c, &rules), 0);
+	assert_null(rules);
 }
 
 static void expect_refused(const char *text, const char *why)
@@ -233,7 +271,7 @@ int main(void)
 		cmocka_unit_test(test_parse_good),    cmocka_unit_test(test_parse_refusals),
 		cmocka_unit_test(test_loopback),      cmocka_unit_test(test_strikes_wait),
 		cmocka_unit_test(test_strikes_rules), cmocka_unit_test(test_strikes_names_and_text),
-		cmocka_unit_test(test_strikes_files),
+		cmocka_unit_test(test_strikes_files), cmocka_unit_test(test_allow_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -94,9 +94,21 @@ static void test_argv(void **state)
 	                                        "-m",        "ipykernel_launcher",
 	                                        "-f",        "{connection_file}",
 	                                        NULL};
-	static const char *const with_parent[] = {
-		NBW,  "run", "--profile", "analyst", "--config", "/c", "--cgroup-parent", "lab/kernels",
-		"--", PYTHON, "-m", "ipykernel_launcher", "-f", "{connection_file}", NULL};
+	static const char *const with_parent[] = {NBW,
+	                                          "run",
+	                                          "--profile",
+	                                          "analyst",
+	                                          "--config",
+	                                          "/c",
+	                                          "--cgroup-parent",
+	                                          "lab/kernels",
+	                                          "--",
+	                                          PYTHON,
+	                                          "-m",
+	                                          "ipykernel_launcher",
+	                                          "-f",
+	                                          "{connection_file}",
+	                                          NULL};
 	struct kernelspec k = base;
 	json_t *spec;
 
