@@ -200,6 +200,7 @@ bench: $(O)/nbwarden $(HELPER_BINS) $(BENCH_BINS)
 	$(Q)scripts/bench-bpf.sh $(O)
 	$(Q)scripts/bench-audit.sh $(O)
 	$(Q)scripts/bench-daemon.sh $(O)
+	$(Q)scripts/bench-kernel.sh $(O)
 
 install: $(O)/nbwarden
 	install -D -m 0755 $(O)/nbwarden $(DESTDIR)$(PREFIX)/bin/nbwarden
