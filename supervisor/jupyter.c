@@ -99,6 +99,25 @@ int jupyter_connection_allow_rules(const struct jupyter_connection *c, char ***r
 	return 0;
 }
 
+const char *jupyter_channel_key(int channel)
+{
+	return channel >= 0 && channel < _JUPYTER_CHANNEL_MAX ? port_keys[channel] : NULL;
+}
+
+int jupyter_proc_net_listen_port(const char *line)
+{
+	unsigned port, state;
+	char local[80];
+
+	/* "  0: 0100007F:1F90 00000000:0000 0A ...": slot, local, remote, state */
+	if (sscanf(line, " %*u: %79s %*s %x", local, &state) != 2 || state != 0x0A)
+		return -1;
+	const char *colon = strrchr(local, ':');
+	if (!colon || sscanf(colon + 1, "%4x", &port) != 1 || port > 65535)
+		return -1;
+	return (int)port;
+}
+
 static int fail(char **ret_error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int fail(char **ret_error, const char *fmt, ...)

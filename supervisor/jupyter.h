@@ -62,5 +62,15 @@ int jupyter_connection_parse(const char *data, size_t len, struct jupyter_connec
  */
 int jupyter_connection_allow_rules(const struct jupyter_connection *c, char ***ret);
 
+/*
+ * One line of /proc/net/tcp or /proc/net/tcp6: the local port of a listening
+ * socket (state 0A), or -1 for any other line (the header, other states).
+ * The connection file's ports must be free on the host: the five rules above
+ * would otherwise let the kernel reach whatever listens there. Pure.
+ */
+int jupyter_proc_net_listen_port(const char *line);
+/* "shell_port", ...: a channel's key in the connection file. */
+const char *jupyter_channel_key(int channel);
+
 /* 127.0.0.0/8, ::1, ::ffff:127.0.0.0/104 or "localhost". */
 bool jupyter_ip_is_loopback(const char *ip);

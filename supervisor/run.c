@@ -282,6 +282,33 @@ static const char *seccomp_cache_dir(void)
  * (in daemon mode the sandbox's user, else whoever ran nbwarden), checked,
  * and copied into the sandbox at the same path, in a private directory (docs/jupyter.md).
  */
+/*
+ * The channel of the connection file's port that a program on this host
+ * already listens on (any address), or -1. The supervisor is in the host's
+ * network namespace, where the kernel with mode = host will be.
+ */
+static int connection_port_in_use(const struct jupyter_connection *conn)
+{
+	static const char *const files[] = {"/proc/net/tcp", "/proc/net/tcp6"};
+
+	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+		_cleanup_fclose_ FILE *f = fopen(files[i], "re");
+		_cleanup_free_ char *line = NULL;
+		size_t cap = 0;
+
+		if (!f)
+			continue; /* no IPv6 */
+		while (getline(&line, &cap, f) > 0) {
+			int port = jupyter_proc_net_listen_port(line);
+
+			for (int ch = 0; port > 0 && ch < _JUPYTER_CHANNEL_MAX; ch++)
+				if (conn->ports[ch] == port)
+					return ch;
+		}
+	}
+	return -1;
+}
+
 static int connection_file_compile(const struct run_options *o, struct sandbox_plan *plan)
 {
 	const struct profile *p = plan->profile;
@@ -329,9 +356,22 @@ static int connection_file_compile(const struct run_options *o, struct sandbox_p
 	if (r < 0)
 		return log_error_errno(r, "connection file '%s': %s", canon,
 		                       error ? error : strerror(-r));
-	/* the kernel may reach its own ports (ipykernel connects to its shell port) */
+	/*
+	 * The kernel may reach its own ports (ipykernel connects to its shell
+	 * port). The caller wrote the file: its ports must be free, or the rules
+	 * would open a way to whatever listens there.
+	 */
 	if (p->net_mode == NET_MODE_HOST) {
+		int ch = connection_port_in_use(&conn);
 		char **rules = NULL;
+
+		if (ch >= 0)
+			return log_error_errno(
+				-EADDRINUSE,
+				"the connection file '%s' names port %u (%s), on which "
+				"a program of this host already listens; Jupyter "
+				"picks free ports",
+				canon, conn.ports[ch], jupyter_channel_key(ch));
 
 		r = jupyter_connection_allow_rules(&conn, &rules);
 		if (r < 0)

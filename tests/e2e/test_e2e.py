@@ -583,6 +583,30 @@ def connection_file_the_caller_cannot_read_is_refused(env):
         check(not sandbox_events(ev, "sandbox-start"), "%s: started" % path)
 
 
+@test
+def connection_file_naming_a_listening_port_is_refused(env):
+    # the kernel may connect to its own five ports; a caller who names the port
+    # of a service in a connection file must not get a way to that service
+    L = lab(env)
+    d = L.daemon
+    path = os.path.join(L.runtime_dir(TEST_USER), "runtime", "kernel-forged.json")
+    ports = {"shell_port": L.denied, "iopub_port": 41012, "stdin_port": 41013,
+             "control_port": 41014, "hb_port": 41015}
+    with open(path, "w") as f:
+        json.dump(dict(ports, transport="tcp", ip="127.0.0.1", key="k",
+                       signature_scheme="hmac-sha256"), f)
+    os.chown(path, L.uid, -1)
+    before = len(d.events())
+    code, out, err = d.run(TEST_USER, [JPYTHON, "-c", "import socket; socket.create_connection("
+                                       "('127.0.0.1', %d)); print('reached')" % L.denied,
+                                       "-f", path], profile="e2e-deny")
+    check(code == 125 and "names port %d (shell_port), on which a program of this host "
+          "already listens" % L.denied in err and "reached" not in out, "not refused", code, err)
+    ev = d.events()[before:]
+    check(sandbox_events(ev, "sandbox-refused") and not sandbox_events(ev, "sandbox-start"),
+          "refusal not logged", ev)
+
+
 # -- embedded mode -------------------------------------------------------------------
 
 

@@ -117,6 +117,31 @@ static void test_allow_rules(void **state)
 	assert_null(rules);
 }
 
+static void test_proc_net_listen_port(void **state)
+{
+	(void)state;
+	assert_int_equal(jupyter_proc_net_listen_port("  sl  local_address rem_address   st "
+	                                              "tx_queue rx_queue"),
+	                 -1);
+	assert_int_equal(jupyter_proc_net_listen_port("   0: 0100007F:1F90 00000000:0000 0A "
+	                                              "00000000:00000000 00:00000000 00000000"),
+	                 8080);
+	/* established (01) and TIME_WAIT (06) sockets listen on nothing */
+	assert_int_equal(jupyter_proc_net_listen_port("  12: 0100007F:1F90 0100007F:D431 01 0"),
+	                 -1);
+	assert_int_equal(jupyter_proc_net_listen_port("  13: 0100007F:1F90 0100007F:D431 06 0"),
+	                 -1);
+	/* tcp6: a 32-digit address */
+	assert_int_equal(jupyter_proc_net_listen_port(
+				 "   1: 00000000000000000000000001000000:E2D3 "
+				 "00000000000000000000000000000000:0000 0A 00000000:00000000"),
+	                 58067);
+	assert_int_equal(jupyter_proc_net_listen_port(""), -1);
+	assert_int_equal(jupyter_proc_net_listen_port("   0: garbage"), -1);
+	assert_string_equal(jupyter_channel_key(JUPYTER_SHELL), "shell_port");
+	assert_null(jupyter_channel_key(_JUPYTER_CHANNEL_MAX));
+}
+
 static void expect_refused(const char *text, const char *why)
 {
 	struct jupyter_connection c;
@@ -267,11 +292,17 @@ static void test_strikes_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_find),          cmocka_unit_test(test_option_valid),
-		cmocka_unit_test(test_parse_good),    cmocka_unit_test(test_parse_refusals),
-		cmocka_unit_test(test_loopback),      cmocka_unit_test(test_strikes_wait),
-		cmocka_unit_test(test_strikes_rules), cmocka_unit_test(test_strikes_names_and_text),
-		cmocka_unit_test(test_strikes_files), cmocka_unit_test(test_allow_rules),
+		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_option_valid),
+		cmocka_unit_test(test_parse_good),
+		cmocka_unit_test(test_parse_refusals),
+		cmocka_unit_test(test_loopback),
+		cmocka_unit_test(test_strikes_wait),
+		cmocka_unit_test(test_strikes_rules),
+		cmocka_unit_test(test_strikes_names_and_text),
+		cmocka_unit_test(test_strikes_files),
+		cmocka_unit_test(test_allow_rules),
+		cmocka_unit_test(test_proc_net_listen_port),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
