@@ -194,23 +194,34 @@ static int build_run_request(const struct run_options *o, struct request *req, i
  * supervisor's (started, exit). Signals before "started" wait for it; one
  * that would end us while queued withdraws the launch.
  */
-static int run_loop(int conn, int sigfd)
+static int run_loop(int conn, int sigfd, int parent_fd)
 {
 	bool started = false, queued = false, tty = isatty(STDERR_FILENO);
 	int pending[16]; /* one per forwarded signal is plenty */
 	unsigned n_pending = 0;
 
 	for (;;) {
-		struct pollfd p[2] = {{.fd = conn, .events = POLLIN},
-		                      {.fd = sigfd, .events = POLLIN}};
+		struct pollfd p[3] = {{.fd = conn, .events = POLLIN},
+		                      {.fd = sigfd, .events = POLLIN},
+		                      {.fd = parent_fd, .events = POLLIN}};
 		struct proto_msg m = {0};
 		const char *type;
 		int r;
 
-		if (poll(p, 2, -1) < 0) {
+		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return log_error_errno(-errno, "poll: %m"), EXIT_CLIENT_FAILED;
+		}
+		if (p[2].revents & POLLIN) {
+			/*
+			 * As in embedded mode: whoever started us (a Jupyter server) is
+			 * gone, so the sandbox goes. Closing the connection makes its
+			 * supervisor kill it (reason "client"); a queued launch is
+			 * withdrawn.
+			 */
+			say("the process that started nbwarden exited; ending the sandbox");
+			return started ? 128 + SIGKILL : 128 + SIGHUP;
 		}
 		if (p[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
@@ -281,7 +292,7 @@ static int run_loop(int conn, int sigfd)
 
 int client_run(const struct run_options *o, const char *socket_path)
 {
-	_cleanup_close_ int conn = -1, sigfd = -1, events_fd = -1;
+	_cleanup_close_ int conn = -1, sigfd = -1, events_fd = -1, parent_fd = -1;
 	struct request req = {0};
 	sigset_t mask;
 	int fds[4] = {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, -1};
@@ -299,6 +310,11 @@ int client_run(const struct run_options *o, const char *socket_path)
 		return EXIT_CLIENT_FAILED;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	parent_fd = parent_pidfd_open();
+	if (parent_fd == -2) {
+		log_error("the process that started nbwarden exited; not launching");
+		return EXIT_CLIENT_FAILED;
+	}
 	r = build_run_request(o, &req, &events_fd);
 	if (r < 0)
 		return EXIT_CLIENT_FAILED;
@@ -315,7 +331,7 @@ int client_run(const struct run_options *o, const char *socket_path)
 	if (r < 0)
 		return EXIT_CLIENT_FAILED;
 	events_fd = safe_close(events_fd);
-	code = run_loop(conn, sigfd);
+	code = run_loop(conn, sigfd, parent_fd);
 	return code;
 }
 

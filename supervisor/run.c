@@ -1448,24 +1448,6 @@ static void handle_signals(struct supervisor *s)
 	}
 }
 
-static int open_parent_pidfd(void)
-{
-	pid_t ppid = getppid();
-	int fd;
-
-	if (ppid <= 1)
-		return -1; /* started by init or already orphaned: nobody to follow */
-	fd = pidfd_open(ppid, 0);
-	if (fd < 0)
-		return -1;
-	if (getppid() != ppid) {
-		/* the parent died in between: treat it as gone */
-		close(fd);
-		return -2;
-	}
-	return fd;
-}
-
 static int supervise(struct supervisor *s, size_t req_size, size_t resp_size)
 {
 	_cleanup_free_ struct seccomp_notif *req = malloc(req_size);
@@ -1771,7 +1753,7 @@ int run_main(const struct run_options *o)
 	events_set_context(s.ev, &ectx);
 
 	/* embedded: follow whoever started us; daemon mode: the client's connection */
-	s.parent_pidfd = daemon_mode(&s) ? -1 : open_parent_pidfd();
+	s.parent_pidfd = daemon_mode(&s) ? -1 : parent_pidfd_open();
 	if (s.parent_pidfd == -2) {
 		log_error("the calling process has already exited, not launching");
 		goto refused;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -518,4 +519,22 @@ int write_all(int fd, const char *p, size_t n)
 		n -= (size_t)k;
 	}
 	return 0;
+}
+
+int parent_pidfd_open(void)
+{
+	pid_t ppid = getppid();
+	int fd;
+
+	if (ppid <= 1)
+		return -1; /* started by init or already orphaned: nobody to follow */
+	fd = pidfd_open(ppid, 0);
+	if (fd < 0)
+		return -1;
+	if (getppid() != ppid) {
+		/* the parent died in between: treat it as gone */
+		close(fd);
+		return -2;
+	}
+	return fd;
 }

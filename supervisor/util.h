@@ -90,3 +90,10 @@ int write_all(int fd, const char *p, size_t n);
 uint64_t monotonic_usec(void);
 /* CLOCK_REALTIME in microseconds since the epoch: for what outlives the process. */
 uint64_t realtime_usec(void);
+
+/*
+ * A pidfd of the parent process, which becomes readable when the parent
+ * exits: -1 when there is none to follow (started by init, or pidfds are
+ * unavailable), -2 when the parent is already gone.
+ */
+int parent_pidfd_open(void);

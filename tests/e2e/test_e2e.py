@@ -10,6 +10,10 @@ A private daemon serves the unprivileged test user; the Jupyter side
 mode, with root as the Jupyter side. Every kernel's sandbox runs below this
 run's cgroup parent; the suite checks what the kernels printed, what the audit
 log says, and that nothing is left on the host.
+
+E2E_DEBUG=1 in the environment passes each scenario's stderr through (the
+kernels' and nbwarden's messages, and jupyter_client's debug log in the
+restarter scenario).
 """
 
 import json
@@ -390,6 +394,29 @@ def restart_and_shutdown_leave_nothing(env):
     left = bpf_entries_of(guard, ids)
     check(not left, "eBPF map entries left behind", left)
     check(not [s for s in d.ps("root", all=True)], "the daemon still lists kernels")
+
+
+@test
+def kernels_end_with_their_jupyter_server(env):
+    # a Jupyter server killed without stopping its kernels: their launchers
+    # (nbwarden run, each in a session of its own) follow it, as in embedded mode
+    L = lab(env)
+    d = L.daemon
+    before = len(d.events())
+    p = L.jclient("restart", "e2e-deny")
+    try:
+        first = L.stage(p, "running")
+        p.kill()
+        p.wait(timeout=10)
+        check(wait_for(lambda: not pid_alive(first["pid"]), 10),
+              "the kernel's launcher outlived its Jupyter server")
+        check(wait_for(lambda: not d.leaves() and not user_processes(L.uid), 10),
+              "the kernel outlived its Jupyter server", d.leaves(), user_processes(L.uid))
+    finally:
+        L.reap(p)
+    killed = sandbox_events(d.events()[before:], "sandbox-killed")
+    check(len(killed) == 1 and killed[0]["nbwarden"]["reason"] == "client", "killed event",
+          killed)
 
 
 def guard_of(d):

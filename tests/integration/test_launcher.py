@@ -14,8 +14,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from nbwtest import (NBW, PYTHON, Skip, check, main, pid_alive, pids_with_comm, populated,  # noqa: E402
-                     read_events, read_line, test, wait_for)
+from nbwtest import (NBW, PYTHON, TEST_USER, Skip, check, main, pid_alive, pids_with_comm,  # noqa: E402
+                     populated, read_events, read_line, test, wait_for)
 
 # ---------------------------------------------------------------------------
 # privileges and isolation, seen from inside
@@ -316,6 +316,23 @@ def debug_switch_refused_in_production(env):
     dev = env.profile("[profile]\nenvironment = development\n")
     r = env.run([env.probe, "status", "--debug"], profile=dev)
     check(r.code == 0, "development profile refused a debug switch", r)
+
+
+@test
+def marimo_profile_refuses_no_token_and_public_hosts(env):
+    # the shipped marimo profile (docs/marimo.md): marimo is not installable
+    # here, but the arguments are judged before anything runs
+    prof = env.write_profile("marimo-user",
+                             "[profile]\ninclude = marimo\nuser = %s\n" % TEST_USER)
+    marimo = [PYTHON, "-m", "marimo", "edit", "notebook.py"]
+    for bad in (["--no-token"], ["--host", "0.0.0.0"], ["--host=0.0.0.0"], ["--host", "::"],
+                ["--allow-origins", "*"], ["-l", "DEBUG"]):
+        r = env.run(marimo + bad, profile=prof)
+        check(r.code == 125 and "deny_args" in r.err and r.events_of("sandbox-refused"),
+              "marimo %s accepted" % " ".join(bad), r)
+    # loopback and a token: the arguments pass, and the launch gets as far as Python
+    r = env.run(marimo + ["--host", "127.0.0.1", "--port", "2718"], profile=prof)
+    check(r.code == 1 and "No module named marimo" in r.err, "marimo on loopback refused", r)
 
 
 @test
