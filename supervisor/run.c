@@ -93,6 +93,7 @@ struct supervisor {
 	uint64_t ticks;
 	uint64_t tick_usec;
 	uint64_t last_usage, last_stall, last_usage_at, busy_usec;
+	uint64_t prev_tick_busy, prev_tick_wall; /* the tick before: runaway's window */
 	bool show_stats;
 	/* daemon mode */
 	int client_fd;
@@ -1168,10 +1169,20 @@ static void tick(struct supervisor *s)
 		 */
 		if (l->runaway == VALUE_MAX || cgroup_read_cpu_stall(s->cg, &stall) < 0)
 			stall = s->last_stall; /* only a runaway limit needs it */
-		if (usage - s->last_usage + (stall - s->last_stall) >= wall * RUNAWAY_BUSY / 1000)
+		/*
+		 * Busy: this tick, or this tick and the one before taken together,
+		 * so that one tick cut short by interrupts or accounting jitter (an
+		 * emulated CPU) is not a pause; an idle tick still is.
+		 */
+		uint64_t busy = usage - s->last_usage + (stall - s->last_stall);
+
+		if (busy >= wall * RUNAWAY_BUSY / 1000 ||
+		    busy + s->prev_tick_busy >= (wall + s->prev_tick_wall) * RUNAWAY_BUSY / 1000)
 			s->busy_usec += wall;
 		else
 			s->busy_usec = 0;
+		s->prev_tick_busy = busy;
+		s->prev_tick_wall = wall;
 		s->last_usage = usage;
 		s->last_stall = stall;
 		s->last_usage_at = now;
